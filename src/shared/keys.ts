@@ -1,0 +1,68 @@
+/**
+ * Every Redis key and BullMQ queue name Atlas uses. BullMQ rejects `:` in queue names and job ids,
+ * so those use `.`; the BullMQ `prefix` option carries Atlas's prefix. To run on Redis Cluster, give a
+ * prefix with a hash tag (`{atlas}`) so every key of one deployment lands in one slot.
+ */
+
+export interface Keys {
+  /** The BullMQ `prefix` option. */
+  readonly bullPrefix: string;
+  /** Queue for generation jobs of one provider instance. */
+  generationQueue(instance: string): string;
+  readonly ingestionQueue: string;
+  readonly agentQueue: string;
+  /** Job id of hop `hop` of request `requestId`: deterministic, so a retried step cannot duplicate it. */
+  generationJobId(requestId: string, hop: number): string;
+  /** Hash holding a request's record (status, plan, result). */
+  request(requestId: string): string;
+  /** Stream of a request's events. */
+  events(requestId: string): string;
+  /** Flag set when a request is cancelled. */
+  cancelFlag(requestId: string): string;
+  /** Pub/sub channel on which cancellations are announced. */
+  readonly cancelChannel: string;
+  /** Shared circuit-breaker state of one instance. */
+  breaker(instance: string): string;
+  /** Lock taken by the one worker allowed to probe a recovering instance. */
+  breakerProbe(instance: string): string;
+  /** Heartbeat of one worker process serving one instance. */
+  heartbeat(instance: string, workerId: string): string;
+  /** Counter behind the `round_robin` strategy, shared by every producer. */
+  roundRobin(group: string): string;
+  /** Lock held by the worker running the sweeper. */
+  readonly sweeperLock: string;
+  /** Idempotency key → request id. */
+  idempotency(key: string): string;
+}
+
+const unsafeName = /[:\s]/;
+
+export function assertQueueSafe(name: string, what: string): void {
+  if (name.length === 0 || unsafeName.test(name)) {
+    throw new Error(`${what}: expected a non-empty name without ':' or spaces, got '${name}'`);
+  }
+}
+
+export function createKeys(prefix: string): Keys {
+  const at = (...parts: string[]) => [prefix, ...parts].join(':');
+  return {
+    bullPrefix: prefix,
+    generationQueue: (instance) => {
+      assertQueueSafe(instance, 'provider instance name');
+      return `gen.${instance}`;
+    },
+    ingestionQueue: 'ingest',
+    agentQueue: 'agent',
+    generationJobId: (requestId, hop) => `${requestId}.${hop}`,
+    request: (requestId) => at('req', requestId),
+    events: (requestId) => at('req', requestId, 'events'),
+    cancelFlag: (requestId) => at('req', requestId, 'cancel'),
+    cancelChannel: at('cancel'),
+    breaker: (instance) => at('breaker', instance),
+    breakerProbe: (instance) => at('breaker', instance, 'probe'),
+    heartbeat: (instance, workerId) => at('hb', instance, workerId),
+    roundRobin: (group) => at('rr', group),
+    sweeperLock: at('sweeper'),
+    idempotency: (key) => at('idem', key),
+  };
+}
