@@ -180,10 +180,8 @@ export interface LoadSettingsOptions {
 /** Reads settings once: code overrides, then atlas.config.json, then environment variables, then defaults. */
 export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   const env = options.env ?? process.env;
-  const file = readConfigFile(
-    options.configPath ?? env['ATLAS_CONFIG'],
-    options.configPath !== undefined || env['ATLAS_CONFIG'] !== undefined,
-  );
+  const configPath = options.configPath ?? (env['ATLAS_CONFIG'] || undefined);
+  const file = readConfigFile(configPath, configPath !== undefined);
   const overrides = options.overrides ? parseSection(options.overrides, 'settings') : {};
   const merged = { ...file, ...overrides, providers: { ...file.providers, ...overrides.providers } };
 
