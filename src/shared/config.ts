@@ -139,8 +139,43 @@ export type MockInstanceSettings = z.infer<typeof mockInstance>;
 export type MockFailure = z.infer<typeof mockFailureSchema>;
 export type MockRule = z.infer<typeof mockRuleSchema>;
 
+const generationSchema = z
+  .object({
+    /** A 429 whose Retry-After is at most this waits on the same instance; longer ones fail over. @default 5000 */
+    shortRateLimitWaitMs: z.number().int().min(0).default(5_000),
+    /** Deadline of a request that gives none: past it the request fails rather than waits. @default 300000 */
+    defaultDeadlineMs: z.number().int().positive().default(300_000),
+    /** How long finished request records and event streams are kept. @default 86400000 */
+    recordTtlMs: z.number().int().positive().default(86_400_000),
+    /** BullMQ job lock; a worker silent for this long is presumed dead and its job retried. @default 30000 */
+    lockDurationMs: z.number().int().positive().default(30_000),
+    /** How often BullMQ looks for stalled jobs. @default 30000 */
+    stalledIntervalMs: z.number().int().positive().default(30_000),
+    /** How often a worker refreshes its heartbeat. @default 1000 */
+    heartbeatIntervalMs: z.number().int().positive().default(1_000),
+    /** A job waiting this long in a queue with no live worker moves to its next hop. @default 10000 */
+    sweepAfterMs: z.number().int().positive().default(10_000),
+    /** Stream deltas are written at most this often... @default 20 */
+    deltaFlushMs: z.number().int().min(0).default(20),
+    /** ...or once this many characters are waiting. @default 512 */
+    deltaFlushChars: z.number().int().positive().default(512),
+    /** How long a worker or producer trusts the fleet's breaker states before reading them again. @default 200 */
+    healthCacheMs: z.number().int().min(0).default(200),
+    /** Finished BullMQ jobs kept, by age in seconds and by count. */
+    keepCompleted: z
+      .object({ ageSeconds: z.number().int().positive(), count: z.number().int().positive() })
+      .default({ ageSeconds: 3_600, count: 1_000 }),
+    keepFailed: z
+      .object({ ageSeconds: z.number().int().positive(), count: z.number().int().positive() })
+      .default({ ageSeconds: 86_400, count: 5_000 }),
+  })
+  .strict()
+  .prefault({});
+export type GenerationSettings = z.infer<typeof generationSchema>;
+
 const fileSchema = z
   .object({
+    generation: generationSchema.optional(),
     redisUrl: z.string().optional(),
     prefix: z.string().optional(),
     providers: z.record(instanceName, providerInstanceSchema).optional(),
@@ -165,6 +200,7 @@ export interface Settings {
   qdrantUrl: string | undefined;
   logLevel: string;
   redactPrompts: boolean;
+  generation: GenerationSettings;
 }
 
 export type Environment = Record<string, string | undefined>;
@@ -210,6 +246,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
       enumFromEnv(env, 'ATLAS_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) ??
       'info',
     redactPrompts: merged.redactPrompts ?? env['ATLAS_REDACT_PROMPTS'] === '1',
+    generation: merged.generation ?? generationSchema.parse({}),
   };
 }
 

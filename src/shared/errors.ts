@@ -108,6 +108,24 @@ export class ConfigError extends ValidationError {
   }
 }
 
+/** A request ended without a result: failed on every hop, cancelled, or past its deadline. */
+export class RequestFailedError extends AtlasError {
+  readonly requestId: string;
+  /** Every attempt, with the error each one met. */
+  readonly hops: ReadonlyArray<{
+    provider: string;
+    model: string;
+    error?: { kind: ErrorKind; message: string };
+  }>;
+
+  constructor(requestId: string, error: SerializedError, hops: RequestFailedError['hops']) {
+    super(error.kind, error.message, error.provider === undefined ? {} : { provider: error.provider });
+    this.name = 'RequestFailedError';
+    this.requestId = requestId;
+    this.hops = hops;
+  }
+}
+
 export function isAtlasError(error: unknown): error is AtlasError {
   return error instanceof AtlasError;
 }

@@ -86,6 +86,7 @@ export const generationRequestSchema = z
       })
       .optional(),
   })
+  .strict()
   .refine((request) => request.messages !== undefined || request.prompt !== undefined, {
     message: 'expected either messages or prompt',
     path: ['messages'],
@@ -96,7 +97,9 @@ export type ParsedGenerationRequest = z.output<typeof generationRequestSchema>;
 export const hopSchema = z.object({
   provider: z.string(),
   model: z.string(),
-  error: z.object({ kind: z.enum(errorKinds), message: z.string() }).optional(),
+  error: z
+    .object({ kind: z.enum(errorKinds), message: z.string(), retryAfterMs: z.number().min(0).optional() })
+    .optional(),
   ms: z.number().min(0),
 });
 export type Hop = z.infer<typeof hopSchema>;
@@ -131,3 +134,10 @@ export const generationEventSchema = z.object({
   data: z.unknown(),
 });
 export type GenerationEvent = z.infer<typeof generationEventSchema>;
+
+/** Data of a generation job: which request, and which attempt of its plan. Everything else is in the record. */
+export const generationJobSchema = z.object({
+  requestId: z.string().min(1),
+  hop: z.number().int().min(0),
+});
+export type GenerationJob = z.infer<typeof generationJobSchema>;

@@ -25,8 +25,8 @@ export interface Keys {
   breaker(instance: string): string;
   /** Lock taken by the one worker allowed to probe a recovering instance. */
   breakerProbe(instance: string): string;
-  /** Heartbeat of one worker process serving one instance. */
-  heartbeat(instance: string, workerId: string): string;
+  /** Sorted set of the live workers of one instance, scored by when each heartbeat expires. */
+  workers(instance: string): string;
   /** Counter behind the `round_robin` strategy, shared by every producer. */
   roundRobin(group: string): string;
   /** Lock held by the worker running the sweeper. */
@@ -60,7 +60,7 @@ export function createKeys(prefix: string): Keys {
     cancelChannel: at('cancel'),
     breaker: (instance) => at('breaker', instance),
     breakerProbe: (instance) => at('breaker', instance, 'probe'),
-    heartbeat: (instance, workerId) => at('hb', instance, workerId),
+    workers: (instance) => at('workers', instance),
     roundRobin: (group) => at('rr', group),
     sweeperLock: at('sweeper'),
     idempotency: (key) => at('idem', key),

@@ -21,3 +21,13 @@ export function createRedis(url: string, options: RedisConnectionOptions = {}): 
   };
   return new Redis(url, redisOptions);
 }
+
+/** Deletes every key under a prefix (a demo's or a test's), in batches. */
+export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}

@@ -1,9 +1,6 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
+import { startRedisServer } from '../../src/cli/local-redis.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,23 +25,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
 }
 
 async function startOwnServer(project: TestProject): Promise<() => Promise<void>> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'atlas-test-redis-'));
-  const server: ChildProcess = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: 'ignore' },
-  );
-  const url = `redis://127.0.0.1:${port}`;
-  await waitForPort(port);
-  process.env['REDIS_URL'] = url;
-  project.provide('redisUrl', url);
+  const server = await startRedisServer();
+  process.env['REDIS_URL'] = server.url;
+  project.provide('redisUrl', server.url);
   project.provide('redisServer', 'own');
-  return async () => {
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
-    rmSync(dir, { recursive: true, force: true });
-  };
+  return () => server.stop();
 }
 
 async function startContainer(project: TestProject): Promise<() => Promise<void>> {
@@ -63,35 +48,4 @@ async function startContainer(project: TestProject): Promise<() => Promise<void>
       'Tests need Redis: set REDIS_URL, or install redis-server (Debian: apt-get install redis-server), or run a Docker engine.',
     );
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-async function waitForPort(port: number): Promise<void> {
-  const { Socket } = await import('node:net');
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = new Socket();
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-      socket.connect(port, '127.0.0.1');
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`redis-server did not start on port ${port}`);
 }

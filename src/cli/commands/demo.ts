@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { AtlasClient } from '../../producer/atlas-client.js';
+import { loadSettings, type Settings } from '../../shared/config.js';
+import { readFleetStatus } from '../../shared/fleet-status.js';
+import { createKeys } from '../../shared/keys.js';
+import { createLogger } from '../../shared/log.js';
+import { GenerationQueues } from '../../shared/queues.js';
+import { createRedis, deletePrefix, type Redis } from '../../shared/redis.js';
+import { startWorkers } from '../../workers/start-workers.js';
+import { useOrStartRedis } from '../local-redis.js';
+
+const say = (line = '') => console.log(line);
+
+/**
+ * The main job on embedded defaults: three mock instances served in-process on a local Redis, requests
+ * across the strategies, one instance failing so the group fails over and its breaker opens, and a
+ * stream. Everything it wrote is removed and everything it started is stopped at the end.
+ */
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description('show Atlas working on mock providers and a local Redis; needs no keys or settings')
+    .action(async () => {
+      const redisUrl = loadSettings().redisUrl;
+      const redisHandle = await useOrStartRedis(redisUrl, Boolean(process.env['REDIS_URL']));
+      say(
+        redisHandle.owned
+          ? `Started a temporary Redis at ${redisHandle.url}`
+          : `Using Redis at ${redisHandle.url}`,
+      );
+      const settings = demoSettings(redisHandle.url);
+      const redis = createRedis(settings.redisUrl);
+      const workers = await startWorkers({
+        settings,
+        concurrency: 20,
+        log: createLogger({ level: 'silent' }),
+      });
+      const client = new AtlasClient({ settings });
+      try {
+        await runDemo(client, redis, settings);
+      } finally {
+        await client.close();
+        await workers.close();
+        await deletePrefix(redis, settings.prefix);
+        redis.disconnect();
+        await redisHandle.stop();
+        say('\nDone: workers stopped, demo keys removed.');
+      }
+    });
+}
+
+function demoSettings(redisUrl: string): Settings {
+  return loadSettings({
+    env: {},
+    configPath: undefined,
+    overrides: {
+      redisUrl,
+      prefix: `atlas-demo-${randomUUID().slice(0, 8)}`,
+      logLevel: 'silent',
+      providers: {
+        'mock-fast': { type: 'mock', latencyMs: 10, defaultModel: 'mock-basic' },
+        'mock-smart': { type: 'mock', latencyMs: 40, defaultModel: 'mock-advanced' },
+        'mock-flaky': {
+          type: 'mock',
+          latencyMs: 10,
+          failureRate: 1,
+          breaker: { volumeThreshold: 3, resetTimeoutMs: 30_000 },
+        },
+      },
+      providerOrder: ['mock-fast', 'mock-smart', 'mock-flaky'],
+      generation: { heartbeatIntervalMs: 200, healthCacheMs: 50 },
+    },
+  });
+}
+
+async function runDemo(client: AtlasClient, redis: Redis, settings: Settings): Promise<void> {
+  say('\n1. Routing strategies (each request is a job on the queue of its plan’s first instance)');
+  const providers = ['mock-fast', 'mock-smart'];
+  for (const strategy of ['failover', 'cost_optimized'] as const) {
+    const result = await client.generate({ prompt: 'What is the capital of France?', providers, strategy });
+    say(
+      `   ${strategy.padEnd(15)} → served by ${result.provider} (${result.model}) in ${result.latencyMs} ms`,
+    );
+  }
+  const rotation = [];
+  for (let i = 0; i < 4; i++)
+    rotation.push(
+      (await client.generate({ prompt: `Question ${i}`, providers, strategy: 'round_robin' })).provider,
+    );
+  say(`   ${'round_robin'.padEnd(15)} → ${rotation.join(', ')}`);
+  const code = await client.generate({
+    prompt: 'Write a function to calculate the factorial of a number',
+    providers,
+    strategy: 'task_aware',
+  });
+  say(`   ${'task_aware'.padEnd(15)} → code_generation goes to ${code.provider} (${code.model})`);
+
+  say('\n2. One instance failing: mock-flaky answers every call with an error');
+  for (let i = 0; i < 5; i++) {
+    const result = await client.generate({ prompt: `Request ${i}`, providers: ['mock-flaky', 'mock-fast'] });
+    const path = result.hops
+      .map((hop) => (hop.error ? `${hop.provider} ✗ ${hop.error.kind}` : `${hop.provider} ✓`))
+      .join(' → ');
+    say(`   request ${i}: ${path}`);
+  }
+  const queues = new GenerationQueues(redis, createKeys(settings.prefix), settings.generation);
+  const status = await readFleetStatus(redis, createKeys(settings.prefix), queues, settings);
+  await queues.close();
+  for (const instance of status.instances) {
+    say(
+      `   ${instance.instance.padEnd(11)} breaker ${instance.breaker.padEnd(9)} workers ${instance.liveWorkers}  completed ${instance.completed}`,
+    );
+  }
+  say('   (with the breaker open, new plans put mock-flaky last, so requests no longer try it first)');
+
+  say('\n3. A stream through the queue');
+  process.stdout.write('   ');
+  for await (const event of client.stream({
+    prompt: 'Tell me about queues and streams in one sentence',
+    providers: ['mock-smart'],
+  })) {
+    if (event.type === 'text-delta') process.stdout.write((event.data as { text: string }).text);
+    if (event.type === 'completed') say(`\n   (${event.type} by ${event.provider})`);
+  }
+}

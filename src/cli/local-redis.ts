@@ -1,0 +1,103 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+
+export interface RedisHandle {
+  url: string;
+  /** True when this process started the server (and will stop it). */
+  owned: boolean;
+  stop(): Promise<void>;
+}
+
+/** Answers whether a Redis listens at `url`, within a short time. */
+export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: timeoutMs,
+    retryStrategy: () => null,
+  });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * The Redis for commands that must work on a bare machine: REDIS_URL (or the configured URL) when it
+ * answers; otherwise a redis-server of our own on a free port, removed again by `stop()`.
+ */
+export async function useOrStartRedis(url: string, explicit: boolean): Promise<RedisHandle> {
+  if (await redisAnswers(url)) return { url, owned: false, stop: async () => {} };
+  if (explicit)
+    throw new Error(
+      `Redis does not answer at ${url} (REDIS_URL). Start it, or unset REDIS_URL to use a local one.`,
+    );
+  if (spawnSync('redis-server', ['--version']).status !== 0) {
+    throw new Error(
+      `No Redis answers at ${url}, and redis-server is not installed to start one (Debian: apt-get install redis-server; or set REDIS_URL).`,
+    );
+  }
+  return startRedisServer();
+}
+
+/** Starts a throwaway redis-server (no persistence) on a free loopback port. */
+export async function startRedisServer(): Promise<RedisHandle> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'atlas-redis-'));
+  const server: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: 'ignore' },
+  );
+  const ownUrl = `redis://127.0.0.1:${port}`;
+  for (let attempt = 0; attempt < 100 && !(await portOpen(port)); attempt++) await delay(50);
+  return {
+    url: ownUrl,
+    owned: true,
+    async stop() {
+      server.kill('SIGTERM');
+      await new Promise((resolve) =>
+        server.exitCode === null ? server.once('exit', resolve) : resolve(undefined),
+      );
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
+      );
+    });
+  });
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.connect(port, '127.0.0.1');
+  });
+}

@@ -1,0 +1,135 @@
+import type { Redis } from 'ioredis';
+import { parseEventFields, type StoredEvent } from '../shared/request-store.js';
+
+interface Subscription {
+  key: string;
+  lastId: string;
+  buffer: StoredEvent[];
+  wake: (() => void) | undefined;
+  /** Left out of reads because its reader fell behind. */
+  paused: boolean;
+  closed: boolean;
+}
+
+/** Entries a subscription may hold unread before it stops reading ahead; Redis keeps the rest. */
+const readAhead = 256;
+
+/**
+ * Follows many request event streams over one blocking connection: one XREAD covers every stream
+ * being read. When a subscription starts, the blocked XREAD is interrupted (CLIENT UNBLOCK) so the
+ * new stream joins at once instead of at the next timeout.
+ */
+export class EventHub {
+  private readonly subscriptions = new Set<Subscription>();
+  private readerId: number | undefined;
+  private running: Promise<void> | undefined;
+  private idle: (() => void) | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly reader: Redis,
+    private readonly commands: Redis,
+  ) {}
+
+  /** Events of one stream after `afterId` (exclusive), as they arrive, until the caller stops or `signal` aborts. */
+  async *follow(key: string, afterId = '0', signal?: AbortSignal): AsyncGenerator<StoredEvent> {
+    const subscription: Subscription = {
+      key,
+      lastId: afterId,
+      buffer: [],
+      wake: undefined,
+      paused: false,
+      closed: false,
+    };
+    this.subscriptions.add(subscription);
+    const onAbort = () => subscription.wake?.();
+    signal?.addEventListener('abort', onAbort);
+    this.start();
+    await this.interrupt();
+    try {
+      while (!this.closed && !signal?.aborted) {
+        const next = subscription.buffer.shift();
+        if (next) {
+          yield next;
+          continue;
+        }
+        if (subscription.paused) {
+          // The consumer caught up after a pause: bring its stream back into the reads.
+          subscription.paused = false;
+          await this.interrupt();
+          continue;
+        }
+        await new Promise<void>((resolve) => {
+          subscription.wake = resolve;
+        });
+        subscription.wake = undefined;
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      subscription.closed = true;
+      this.subscriptions.delete(subscription);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const subscription of this.subscriptions) subscription.wake?.();
+    this.idle?.();
+    await this.interrupt();
+    await this.running;
+  }
+
+  private start(): void {
+    this.running ??= this.loop();
+  }
+
+  private async interrupt(): Promise<void> {
+    this.idle?.();
+    if (this.readerId === undefined) return;
+    await this.commands.client('UNBLOCK', this.readerId).catch(() => undefined);
+  }
+
+  private async loop(): Promise<void> {
+    this.readerId = Number(await this.reader.client('ID'));
+    while (!this.closed) {
+      const active: Subscription[] = [];
+      for (const subscription of this.subscriptions) {
+        subscription.paused = subscription.buffer.length >= readAhead;
+        if (!subscription.paused) active.push(subscription);
+      }
+      if (active.length === 0) {
+        await new Promise<void>((resolve) => {
+          this.idle = resolve;
+        });
+        this.idle = undefined;
+        continue;
+      }
+      let reply: Array<[string, Array<[string, string[]]>]> | null;
+      try {
+        reply = (await this.reader.xread(
+          'COUNT',
+          readAhead,
+          'BLOCK',
+          5_000,
+          'STREAMS',
+          ...active.map((subscription) => subscription.key),
+          ...active.map((subscription) => subscription.lastId),
+        )) as typeof reply;
+      } catch {
+        // Redis restarting: the connection retries; pause briefly rather than spin.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        continue;
+      }
+      for (const [key, entries] of reply ?? []) {
+        for (const subscription of active) {
+          if (subscription.key !== key || subscription.closed) continue;
+          for (const [id, fields] of entries) {
+            subscription.buffer.push({ id, event: parseEventFields(fields) });
+            subscription.lastId = id;
+          }
+          subscription.wake?.();
+        }
+      }
+    }
+  }
+}

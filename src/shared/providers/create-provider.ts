@@ -1,0 +1,58 @@
+import { type ProviderInstanceSettings, type ProviderType, parseInstance } from '../config.js';
+import { ValidationError } from '../errors.js';
+import { builtInCatalogue, type ModelInfo } from './catalogue.js';
+import { MockProvider } from './mock/mock-provider.js';
+import type { Provider } from './provider.js';
+import { detectProviderType } from './registry.js';
+
+export interface CreateProviderOptions {
+  /** Instance name. @default the type */
+  name?: string;
+  /** Provider type; detected from `model` when omitted. */
+  type?: ProviderType;
+  /** Default model of the instance; also how the type is detected. */
+  model?: string;
+  /** Instance settings as in atlas.config.json (`type` not needed). */
+  settings?: Record<string, unknown>;
+  /** Key given in code instead of through the environment variable the settings name. */
+  apiKey?: string;
+  catalogue?: readonly ModelInfo[];
+}
+
+/** Builds one provider instance from a type (or a model name) and settings, as the seed's create_provider did. */
+export function createProvider(options: CreateProviderOptions): Provider {
+  const type = options.type ?? (options.model ? detectProviderType(options.model) : undefined);
+  if (!type) {
+    throw new ValidationError(
+      options.model ? 'model' : 'type',
+      options.model
+        ? `cannot tell the provider of model '${options.model}'; give type: openai, anthropic, ollama or mock`
+        : 'expected a provider type (openai, anthropic, ollama, mock) or a model name',
+    );
+  }
+  const name = options.name ?? type;
+  const settings = parseInstance(
+    { ...options.settings, type, ...(options.model ? { defaultModel: options.model } : {}) },
+    name,
+  );
+  return providerFromSettings(name, settings, options.catalogue ?? builtInCatalogue, options.apiKey);
+}
+
+/** Builds the provider of a configured instance. */
+export function providerFromSettings(
+  name: string,
+  settings: ProviderInstanceSettings,
+  catalogue: readonly ModelInfo[] = builtInCatalogue,
+  apiKey?: string,
+): Provider {
+  const withCatalogue = [
+    ...settings.models.map((model) => ({ ...model, providerType: settings.type })),
+    ...catalogue,
+  ];
+  if (settings.type === 'mock') return new MockProvider({ name, settings, catalogue: withCatalogue });
+  void apiKey;
+  throw new ValidationError(
+    `providers.${name}.type`,
+    `the ${settings.type} provider is not built yet; use a mock instance`,
+  );
+}

@@ -1,0 +1,100 @@
+import type { ProviderInstanceSettings, ProviderType, Settings } from '../config.js';
+import { ValidationError } from '../errors.js';
+import type { Requirements } from './capabilities.js';
+import { builtInCatalogue, defaultModels, findModel, type ModelInfo } from './catalogue.js';
+
+export interface InstanceInfo {
+  name: string;
+  type: ProviderType;
+  settings: ProviderInstanceSettings;
+  defaultModel: string;
+  /** Built-in models of the instance's type, with the instance's own entries added or overriding them. */
+  models: ModelInfo[];
+}
+
+export interface ModelMatch {
+  instance: string;
+  model: ModelInfo;
+  /** Mean strength over the required capabilities. */
+  score: number;
+}
+
+/** Configured instances, their models, and each model's capabilities, prices and context window. */
+export class ProviderRegistry {
+  private readonly byName = new Map<string, InstanceInfo>();
+
+  constructor(settings: Pick<Settings, 'providers'>, catalogue: readonly ModelInfo[] = builtInCatalogue) {
+    for (const [name, instanceSettings] of Object.entries(settings.providers)) {
+      const own = instanceSettings.models.map((model): ModelInfo => {
+        const { embeddingDimensions, ...rest } = model;
+        return {
+          ...rest,
+          providerType: instanceSettings.type,
+          ...(embeddingDimensions ? { embeddingDimensions } : {}),
+        };
+      });
+      const ownIds = new Set(own.map((model) => model.id));
+      const builtIn = catalogue.filter(
+        (model) => model.providerType === instanceSettings.type && !ownIds.has(model.id),
+      );
+      this.byName.set(name, {
+        name,
+        type: instanceSettings.type,
+        settings: instanceSettings,
+        defaultModel: instanceSettings.defaultModel ?? defaultModels[instanceSettings.type].chat,
+        models: [...own, ...builtIn],
+      });
+    }
+  }
+
+  instances(): InstanceInfo[] {
+    return [...this.byName.values()];
+  }
+
+  instance(name: string, field = 'provider'): InstanceInfo {
+    const info = this.byName.get(name);
+    if (!info)
+      throw new ValidationError(
+        field,
+        `unknown provider instance '${name}'; configured: ${[...this.byName.keys()].join(', ')}`,
+      );
+    return info;
+  }
+
+  modelsOf(name: string): ModelInfo[] {
+    return this.instance(name).models;
+  }
+
+  model(name: string, modelId: string): ModelInfo | undefined {
+    return findModel(this.instance(name).models, modelId);
+  }
+
+  strength(name: string, modelId: string, capability: string): number {
+    return this.model(name, modelId)?.capabilities[capability] ?? 0;
+  }
+
+  /** Every instance and model meeting all requirements, best mean strength first. */
+  findModels(requirements: Requirements): ModelMatch[] {
+    const entries = Object.entries(requirements);
+    const matches: ModelMatch[] = [];
+    for (const info of this.byName.values()) {
+      for (const model of info.models) {
+        if (entries.every(([capability, minimum]) => (model.capabilities[capability] ?? 0) >= minimum)) {
+          const total = entries.reduce((sum, [capability]) => sum + (model.capabilities[capability] ?? 0), 0);
+          matches.push({ instance: info.name, model, score: entries.length ? total / entries.length : 0 });
+        }
+      }
+    }
+    return matches.sort((a, b) => b.score - a.score);
+  }
+}
+
+/** The provider type a model name belongs to, as the seed's detect_provider_from_model. */
+export function detectProviderType(model: string): ProviderType | undefined {
+  const name = model.toLowerCase();
+  if (/^(gpt-|o1|o3|o4|chatgpt|text-embedding-)/.test(name)) return 'openai';
+  if (name.startsWith('claude')) return 'anthropic';
+  if (/^(llama|mistral|mixtral|gemma|qwen|phi|deepseek|nomic-|codellama)/.test(name)) return 'ollama';
+  if (name.startsWith('mock')) return 'mock';
+  return undefined;
+}

@@ -1,0 +1,101 @@
+import { AtlasClient } from '../../src/producer/atlas-client.js';
+import { type FileSettings, loadSettings, type Settings } from '../../src/shared/config.js';
+import { createKeys, type Keys } from '../../src/shared/keys.js';
+import { createLogger } from '../../src/shared/log.js';
+import { builtInCatalogue } from '../../src/shared/providers/catalogue.js';
+import { MockProvider } from '../../src/shared/providers/mock/mock-provider.js';
+import type { Provider } from '../../src/shared/providers/provider.js';
+import type { Redis } from '../../src/shared/redis.js';
+import { type StartWorkersOptions, startWorkers, type WorkerFleet } from '../../src/workers/start-workers.js';
+import { connect, deletePrefix, freshPrefix, redisUrl } from './redis.js';
+import { SwitchableProvider } from './switchable-provider.js';
+
+/** Settings fit for tests: a prefix of their own and short timings, so faults show within a second. */
+export function testSettings(overrides: FileSettings = {}, label = 'gen'): Settings {
+  return loadSettings({
+    env: {},
+    configPath: undefined,
+    overrides: {
+      redisUrl: redisUrl(),
+      prefix: freshPrefix(label),
+      logLevel: 'silent',
+      ...overrides,
+      generation: {
+        lockDurationMs: 2_000,
+        stalledIntervalMs: 1_000,
+        heartbeatIntervalMs: 200,
+        sweepAfterMs: 1_000,
+        healthCacheMs: 50,
+        defaultDeadlineMs: 20_000,
+        ...overrides.generation,
+      },
+    },
+  });
+}
+
+export interface Harness {
+  settings: Settings;
+  keys: Keys;
+  client: AtlasClient;
+  redis: Redis;
+  /** Providers built for the workers started so far, by instance: switchable, so tests can take one down. */
+  providers: Map<string, SwitchableProvider>;
+  startWorkers(options?: Partial<StartWorkersOptions>): Promise<WorkerFleet>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(overrides: FileSettings = {}, label?: string): Promise<Harness> {
+  const settings = testSettings(overrides, label);
+  const keys = createKeys(settings.prefix);
+  const client = new AtlasClient({ settings });
+  const redis = connect();
+  const fleets: WorkerFleet[] = [];
+  const providers = new Map<string, SwitchableProvider>();
+  const log = createLogger({ level: 'silent' });
+  return {
+    settings,
+    keys,
+    client,
+    redis,
+    providers,
+    async startWorkers(options = {}) {
+      const fleet = await startWorkers({
+        settings,
+        log,
+        concurrency: 10,
+        createProvider: (name, instanceSettings) => {
+          const existing = providers.get(name);
+          if (existing) return existing;
+          let inner: Provider;
+          if (instanceSettings.type === 'mock')
+            inner = new MockProvider({ name, settings: instanceSettings, catalogue: builtInCatalogue });
+          else
+            throw new Error(
+              `the generation harness builds mock instances only, not ${instanceSettings.type}`,
+            );
+          const provider = new SwitchableProvider(inner);
+          providers.set(name, provider);
+          return provider;
+        },
+        ...options,
+      });
+      fleets.push(fleet);
+      return fleet;
+    },
+    async close() {
+      await client.close();
+      await Promise.all(fleets.map((fleet) => fleet.close()));
+      await deletePrefix(redis, settings.prefix);
+      redis.disconnect();
+    },
+  };
+}
+
+export function mockInstances(...names: string[]): FileSettings['providers'] {
+  return Object.fromEntries(
+    names.map((name) => [
+      name,
+      { type: 'mock' as const, breaker: { volumeThreshold: 2, resetTimeoutMs: 1_000 } },
+    ]),
+  );
+}
