@@ -2,6 +2,7 @@ import { type ProviderInstanceSettings, type ProviderType, parseInstance } from 
 import { ValidationError } from '../errors.js';
 import { builtInCatalogue, type ModelInfo } from './catalogue.js';
 import { MockProvider } from './mock/mock-provider.js';
+import { OpenAIProvider } from './openai/openai-provider.js';
 import type { Provider } from './provider.js';
 import { detectProviderType } from './registry.js';
 
@@ -50,6 +51,9 @@ export function providerFromSettings(
     ...catalogue,
   ];
   if (settings.type === 'mock') return new MockProvider({ name, settings, catalogue: withCatalogue });
+  if (settings.type === 'openai') {
+    return new OpenAIProvider({ name, settings, catalogue: withCatalogue, ...(apiKey ? { apiKey } : {}) });
+  }
   void apiKey;
   throw new ValidationError(
     `providers.${name}.type`,
