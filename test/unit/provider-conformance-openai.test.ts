@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInstance } from '../../src/shared/config.js';
-import { AtlasError } from '../../src/shared/errors.js';
+import type { AtlasError } from '../../src/shared/errors.js';
 import { builtInCatalogue } from '../../src/shared/providers/catalogue.js';
 import { OpenAIProvider } from '../../src/shared/providers/openai/openai-provider.js';
 import { type OpenAIFake, startOpenAIFake } from '../fakes/openai-fake.js';
@@ -105,13 +105,15 @@ describe('openai provider: what reaches the wire', () => {
 
   it('makes exactly one request per failed call (no SDK retries) and keeps the key out of errors', async () => {
     const key = 'sk-secret-canary-1234567890';
-    const before = fake.server.requests.length;
-    fake.server.failNext('server-error');
-    const error = await openai(fake, {}, key)
+    const keyed = await startOpenAIFake({ apiKey: key });
+    const before = keyed.server.requests.length;
+    keyed.server.failNext('server-error');
+    const error = await openai(keyed, {}, key)
       .generate({ messages: [{ role: 'user', content: 'x' }] })
       .catch((caught: unknown) => caught as AtlasError);
-    expect(error).toBeInstanceOf(AtlasError);
-    expect(fake.server.requests.length - before).toBe(1);
+    expect((error as AtlasError).kind).toBe('unavailable');
+    expect(keyed.server.requests.length - before).toBe(1);
+    await keyed.close();
     const bad = await openai(fake, {}, key)
       .generate({ messages: [{ role: 'user', content: 'x' }] })
       .catch((caught: unknown) => caught as AtlasError);

@@ -311,3 +311,11 @@ export function estimateCostUsd(model: ModelInfo | undefined, usage: Usage): num
     1_000_000
   );
 }
+
+/** An instance's view of the catalogue: its own `models` settings first, so they override built-in entries. */
+export function instanceCatalogue(
+  settings: { type: ProviderType; models: ReadonlyArray<Omit<ModelInfo, 'providerType'>> },
+  catalogue: readonly ModelInfo[],
+): ModelInfo[] {
+  return [...settings.models.map((model) => ({ ...model, providerType: settings.type })), ...catalogue];
+}

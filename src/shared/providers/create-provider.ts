@@ -1,5 +1,6 @@
 import { type ProviderInstanceSettings, type ProviderType, parseInstance } from '../config.js';
 import { ValidationError } from '../errors.js';
+import { AnthropicProvider } from './anthropic/anthropic-provider.js';
 import { builtInCatalogue, type ModelInfo } from './catalogue.js';
 import { MockProvider } from './mock/mock-provider.js';
 import { OpenAIProvider } from './openai/openai-provider.js';
@@ -46,17 +47,18 @@ export function providerFromSettings(
   catalogue: readonly ModelInfo[] = builtInCatalogue,
   apiKey?: string,
 ): Provider {
-  const withCatalogue = [
-    ...settings.models.map((model) => ({ ...model, providerType: settings.type })),
-    ...catalogue,
-  ];
-  if (settings.type === 'mock') return new MockProvider({ name, settings, catalogue: withCatalogue });
-  if (settings.type === 'openai') {
-    return new OpenAIProvider({ name, settings, catalogue: withCatalogue, ...(apiKey ? { apiKey } : {}) });
+  const withKey = apiKey ? { apiKey } : {};
+  switch (settings.type) {
+    case 'openai':
+      return new OpenAIProvider({ name, settings, catalogue, ...withKey });
+    case 'anthropic':
+      return new AnthropicProvider({ name, settings, catalogue, ...withKey });
+    case 'ollama':
+      throw new ValidationError(
+        `providers.${name}.type`,
+        'the ollama provider is not built yet; use a mock instance',
+      );
+    case 'mock':
+      return new MockProvider({ name, settings, catalogue });
   }
-  void apiKey;
-  throw new ValidationError(
-    `providers.${name}.type`,
-    `the ${settings.type} provider is not built yet; use a mock instance`,
-  );
 }

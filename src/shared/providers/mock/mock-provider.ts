@@ -1,7 +1,13 @@
 import type { MockFailure, MockInstanceSettings } from '../../config.js';
 import { AtlasError } from '../../errors.js';
 import { cancelledError, sleep, throwIfAborted } from '../abort.js';
-import { defaultModels, estimateCostUsd, findModel, type ModelInfo } from '../catalogue.js';
+import {
+  defaultModels,
+  estimateCostUsd,
+  findModel,
+  instanceCatalogue,
+  type ModelInfo,
+} from '../catalogue.js';
 import type {
   EmbedOptions,
   EmbedResult,
@@ -44,7 +50,7 @@ export class MockProvider implements Provider {
   constructor(options: MockProviderOptions) {
     this.name = options.name ?? 'mock';
     this.settings = options.settings;
-    this.catalogue = options.catalogue;
+    this.catalogue = instanceCatalogue(options.settings, options.catalogue);
     this.defaultModel = options.settings.defaultModel ?? defaultModels.mock.chat;
     this.random = seededRandom(options.settings.seed);
   }

@@ -4,7 +4,13 @@ import { AtlasError } from '../../errors.js';
 import type { ToolCall } from '../../jobs.js';
 import { registerSecret } from '../../log.js';
 import { throwIfAborted } from '../abort.js';
-import { defaultModels, estimateCostUsd, findModel, type ModelInfo } from '../catalogue.js';
+import {
+  defaultModels,
+  estimateCostUsd,
+  findModel,
+  instanceCatalogue,
+  type ModelInfo,
+} from '../catalogue.js';
 import { parseToolArguments } from '../parse-tool-arguments.js';
 import type {
   EmbedOptions,
@@ -40,7 +46,7 @@ export class OpenAIProvider implements Provider {
   constructor(options: OpenAIProviderOptions) {
     this.name = options.name ?? 'openai';
     this.settings = options.settings;
-    this.catalogue = options.catalogue;
+    this.catalogue = instanceCatalogue(options.settings, options.catalogue);
     this.defaultModel = options.settings.defaultModel ?? defaultModels.openai.chat;
     this.apiKey = options.apiKey ?? process.env[options.settings.apiKeyEnv];
     registerSecret(this.apiKey);
