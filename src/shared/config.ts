@@ -83,6 +83,8 @@ const ollamaInstance = z.object({
   ...commonInstance,
   /** Ollama server address. @default OLLAMA_HOST or http://127.0.0.1:11434 */
   host: z.url().optional(),
+  /** For Ollama behind an authenticating proxy or ollama.com: the variable holding a bearer key. */
+  apiKeyEnv: z.string().optional(),
 });
 
 const mockFailureSchema = z.object({

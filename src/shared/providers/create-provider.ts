@@ -3,6 +3,7 @@ import { ValidationError } from '../errors.js';
 import { AnthropicProvider } from './anthropic/anthropic-provider.js';
 import { builtInCatalogue, type ModelInfo } from './catalogue.js';
 import { MockProvider } from './mock/mock-provider.js';
+import { OllamaProvider } from './ollama/ollama-provider.js';
 import { OpenAIProvider } from './openai/openai-provider.js';
 import type { Provider } from './provider.js';
 import { detectProviderType } from './registry.js';
