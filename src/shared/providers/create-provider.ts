@@ -55,10 +55,7 @@ export function providerFromSettings(
     case 'anthropic':
       return new AnthropicProvider({ name, settings, catalogue, ...withKey });
     case 'ollama':
-      throw new ValidationError(
-        `providers.${name}.type`,
-        'the ollama provider is not built yet; use a mock instance',
-      );
+      return new OllamaProvider({ name, settings, catalogue });
     case 'mock':
       return new MockProvider({ name, settings, catalogue });
   }
