@@ -1,8 +1,10 @@
 import type OpenAI from 'openai';
 import type { Message, ResponseFormat, Tool } from '../../jobs.js';
-import type { FinishReason, ProviderRequest } from '../provider.js';
+import type { ProviderRequest } from '../provider.js';
 
 type ChatMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+type ChatTool = OpenAI.Chat.Completions.ChatCompletionTool;
+type ChatResponseFormat = OpenAI.Chat.Completions.ChatCompletionCreateParams['response_format'];
 
 function toOpenAIMessage(message: Message): ChatMessage {
   switch (message.role) {
@@ -10,38 +12,42 @@ function toOpenAIMessage(message: Message): ChatMessage {
     case 'user':
       return { role: message.role, content: message.content };
     case 'assistant':
+      if (!message.toolCalls?.length) return { role: 'assistant', content: message.content };
       return {
         role: 'assistant',
+        // The API wants null, not '', beside tool calls that carry no text.
         content: message.content || null,
-        ...(message.toolCalls?.length
-          ? {
-              tool_calls: message.toolCalls.map((call) => ({
-                id: call.id,
-                type: 'function' as const,
-                function: { name: call.name, arguments: JSON.stringify(call.arguments) },
-              })),
-            }
-          : {}),
+        tool_calls: message.toolCalls.map((call) => ({
+          id: call.id,
+          type: 'function' as const,
+          function: { name: call.name, arguments: JSON.stringify(call.arguments) },
+        })),
       };
     case 'tool':
       return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
   }
 }
 
-function toOpenAITool(tool: Tool): OpenAI.Chat.Completions.ChatCompletionTool {
+function toOpenAITool(tool: Tool): ChatTool {
   return {
     type: 'function',
-    function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+    function: {
+      name: tool.name,
+      ...(tool.description ? { description: tool.description } : {}),
+      parameters: tool.parameters,
+    },
   };
 }
 
-function toOpenAIResponseFormat(
-  format: ResponseFormat,
-): OpenAI.Chat.Completions.ChatCompletionCreateParams['response_format'] {
-  if (format.type === 'json_schema') {
-    return { type: 'json_schema', json_schema: { name: format.name, schema: format.schema, strict: true } };
+function toOpenAIResponseFormat(format: ResponseFormat): ChatResponseFormat {
+  switch (format.type) {
+    case 'json_schema':
+      return { type: 'json_schema', json_schema: { name: format.name, schema: format.schema, strict: true } };
+    case 'json':
+      return { type: 'json_object' };
+    case 'text':
+      return { type: 'text' };
   }
-  return { type: format.type === 'json' ? 'json_object' : 'text' };
 }
 
 /** The Chat Completions body for a request, without the `stream` fields. */
@@ -55,25 +61,10 @@ export function toOpenAIRequest(
       ...(request.system ? [{ role: 'system' as const, content: request.system }] : []),
       ...request.messages.map(toOpenAIMessage),
     ],
+    // `max_tokens` is deprecated and refused by reasoning models (the recorded 400 says so).
     ...(request.maxTokens === undefined ? {} : { max_completion_tokens: request.maxTokens }),
     ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
     ...(request.tools?.length ? { tools: request.tools.map(toOpenAITool) } : {}),
     ...(request.responseFormat ? { response_format: toOpenAIResponseFormat(request.responseFormat) } : {}),
   };
-}
-
-export function mapOpenAIFinishReason(reason: string | null | undefined): FinishReason {
-  switch (reason) {
-    case 'stop':
-      return 'stop';
-    case 'length':
-      return 'length';
-    case 'tool_calls':
-    case 'function_call':
-      return 'tool_calls';
-    case 'content_filter':
-      return 'content_filter';
-    default:
-      return 'other';
-  }
 }

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import type { OpenAIInstanceSettings } from '../../config.js';
 import { AtlasError } from '../../errors.js';
-import type { ToolCall } from '../../jobs.js';
+import type { Usage } from '../../jobs.js';
 import { registerSecret } from '../../log.js';
 import { throwIfAborted } from '../abort.js';
 import {
@@ -11,21 +11,30 @@ import {
   instanceCatalogue,
   type ModelInfo,
 } from '../catalogue.js';
-import { parseToolArguments } from '../parse-tool-arguments.js';
 import type {
   EmbedOptions,
   EmbedResult,
-  FinishReason,
   HealthReport,
   Provider,
   ProviderRequest,
   ProviderResponse,
   StreamPart,
 } from '../provider.js';
+import { CallDeadline } from './call-deadline.js';
 import { mapOpenAIError } from './map-openai-error.js';
-import { mapOpenAIFinishReason, toOpenAIRequest } from './map-openai-request.js';
+import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
+import { toOpenAIRequest } from './map-openai-request.js';
+import {
+  type OpenAIReply,
+  openAICompletionSchema,
+  openAIEmbeddingsSchema,
+  parseOpenAIResponse,
+  readToolCalls,
+} from './openai-response-schemas.js';
+import { OpenAIStreamAssembler } from './openai-stream-assembler.js';
 
 export interface OpenAIProviderOptions {
+  /** Instance name, used for queues, breakers and in every error. @default 'openai' */
   name?: string;
   settings: OpenAIInstanceSettings;
   catalogue: readonly ModelInfo[];
@@ -54,128 +63,104 @@ export class OpenAIProvider implements Provider {
 
   async generate(request: ProviderRequest, signal?: AbortSignal): Promise<ProviderResponse> {
     const model = request.model ?? this.defaultModel;
+    const deadline = new CallDeadline(this.settings.timeoutMs, signal);
     try {
-      const completion = await this.client().chat.completions.create(toOpenAIRequest(request, model), {
-        signal,
+      const body: unknown = await this.client().chat.completions.create(toOpenAIRequest(request, model), {
+        signal: deadline.signal,
       });
-      const choice = completion.choices[0];
-      if (!choice)
-        throw new AtlasError('unavailable', `${this.name}: the response has no choices`, {
-          provider: this.name,
-        });
-      const toolCalls = (choice.message.tool_calls ?? []).flatMap((call) =>
-        call.type === 'function'
-          ? [
-              {
-                id: call.id,
-                name: call.function.name,
-                arguments: parseToolArguments(call.function.arguments, this.name, call.function.name),
-              },
-            ]
-          : [],
-      );
-      const text = choice.message.content ?? '';
-      if (!text && toolCalls.length === 0 && choice.message.refusal) {
-        throw new AtlasError('content_policy', `${this.name}: the model refused: ${choice.message.refusal}`, {
-          provider: this.name,
-        });
-      }
-      return this.response(
-        text,
-        toolCalls,
-        mapOpenAIFinishReason(choice.finish_reason),
-        completion.model,
-        completion.usage,
-      );
+      const completion = parseOpenAIResponse(openAICompletionSchema, body, this.name, 'chat completion');
+      const [choice] = completion.choices;
+      return this.response(request, model, {
+        text: choice?.message.content ?? '',
+        refusal: choice?.message.refusal ?? '',
+        toolCalls: readToolCalls(choice?.message.tool_calls, this.name),
+        finishReason: choice?.finish_reason ?? 'other',
+        model: completion.model || model,
+        usage: completion.usage ?? undefined,
+      });
     } catch (error) {
-      throw mapOpenAIError(error, this.name, signal);
+      throw this.failure(error, deadline);
+    } finally {
+      deadline.dispose();
     }
   }
 
   async *stream(request: ProviderRequest, signal?: AbortSignal): AsyncIterable<StreamPart> {
     const model = request.model ?? this.defaultModel;
-    let text = '';
-    let finishReason: string | null | undefined;
-    let reportedModel = model;
-    let usage: OpenAI.Completions.CompletionUsage | undefined;
-    const calls = new Map<number, { id: string; name: string; arguments: string }>();
+    const deadline = new CallDeadline(this.settings.timeoutMs, signal);
+    const assembler = new OpenAIStreamAssembler(this.name, model);
     try {
       const chunks = await this.client().chat.completions.create(
         { ...toOpenAIRequest(request, model), stream: true, stream_options: { include_usage: true } },
-        { signal },
+        { signal: deadline.signal },
       );
       for await (const chunk of chunks) {
         // Chunks already received keep coming after an abort; stop at the next one.
         throwIfAborted(signal, this.name);
-        reportedModel = chunk.model || reportedModel;
-        if (chunk.usage) usage = chunk.usage;
-        const choice = chunk.choices[0];
-        if (!choice) continue;
-        if (choice.delta.content) {
-          text += choice.delta.content;
-          yield { type: 'text-delta', text: choice.delta.content };
-        }
-        for (const delta of choice.delta.tool_calls ?? []) {
-          const call = calls.get(delta.index) ?? { id: '', name: '', arguments: '' };
-          call.id ||= delta.id ?? '';
-          call.name ||= delta.function?.name ?? '';
-          call.arguments += delta.function?.arguments ?? '';
-          calls.set(delta.index, call);
-        }
-        if (choice.finish_reason) finishReason = choice.finish_reason;
+        const parts = assembler.push(chunk);
+        // A slow consumer is not a silent server: the clock stops while a part is handed over.
+        deadline.pause();
+        yield* parts;
+        deadline.touch();
       }
-      if (!finishReason) {
-        throw new AtlasError('unavailable', `${this.name}: the stream ended before its finish reason`, {
-          provider: this.name,
-        });
-      }
-      const toolCalls: ToolCall[] = [...calls.entries()]
-        .sort(([a], [b]) => a - b)
-        .map(([, call]) => ({
-          id: call.id,
-          name: call.name,
-          arguments: parseToolArguments(call.arguments, this.name, call.name),
-        }));
-      for (const toolCall of toolCalls) yield { type: 'tool-call', toolCall };
-      yield {
-        type: 'finish',
-        response: this.response(text, toolCalls, mapOpenAIFinishReason(finishReason), reportedModel, usage),
-      };
+      // The SDK ends an aborted stream quietly, as if it were complete; the deadline knows better.
+      const stopped = deadline.failure(this.name);
+      if (stopped) throw stopped;
+      yield { type: 'finish', response: this.response(request, model, assembler.finish()) };
     } catch (error) {
-      throw mapOpenAIError(error, this.name, signal);
+      throw this.failure(error, deadline);
+    } finally {
+      deadline.dispose();
     }
   }
 
   async embed(texts: string[], options: EmbedOptions = {}): Promise<EmbedResult> {
     const model = options.model ?? defaultModels.openai.embedding;
+    if (texts.length === 0) return { vectors: [], model, usage: { inputTokens: 0, outputTokens: 0 } };
+    const deadline = new CallDeadline(this.settings.timeoutMs, options.signal);
     try {
-      const result = await this.client().embeddings.create(
-        { model, input: texts },
-        { signal: options.signal },
+      // Floats, not the SDK's default base64: a compatible server that ignores `encoding_format` answers
+      // floats, which the SDK would then decode as base64 into garbage of a quarter of the length.
+      const body: unknown = await this.client().embeddings.create(
+        { model, input: texts, encoding_format: 'float' },
+        { signal: deadline.signal },
       );
+      const result = parseOpenAIResponse(openAIEmbeddingsSchema, body, this.name, 'list of embeddings');
+      if (result.data.length !== texts.length) {
+        throw new AtlasError(
+          'unavailable',
+          `${this.name}: ${result.data.length} embeddings came back for ${texts.length} texts`,
+          { provider: this.name },
+        );
+      }
       return {
         vectors: [...result.data].sort((a, b) => a.index - b.index).map((entry) => entry.embedding),
-        model: result.model,
-        usage: { inputTokens: result.usage.prompt_tokens, outputTokens: 0 },
+        model: result.model || model,
+        usage: {
+          inputTokens: result.usage?.prompt_tokens ?? estimateTokens(texts.join(' ')),
+          outputTokens: 0,
+        },
       };
     } catch (error) {
-      throw mapOpenAIError(error, this.name, options.signal);
+      throw this.failure(error, deadline);
+    } finally {
+      deadline.dispose();
     }
   }
 
+  /** Lists models: the cheapest call that needs a valid key. Never throws. */
   async checkHealth(signal?: AbortSignal): Promise<HealthReport> {
     const started = Date.now();
+    const keyPresent = Boolean(this.apiKey);
+    const deadline = new CallDeadline(this.settings.timeoutMs, signal);
     try {
-      await this.client().models.list({ signal });
-      return { ok: true, keyPresent: true, latencyMs: Date.now() - started };
+      await this.client().models.list({ signal: deadline.signal });
+      return { ok: true, keyPresent, latencyMs: Date.now() - started };
     } catch (error) {
-      const { kind, message } = mapOpenAIError(error, this.name, signal);
-      return {
-        ok: false,
-        keyPresent: Boolean(this.apiKey),
-        latencyMs: Date.now() - started,
-        error: { kind, message },
-      };
+      const { kind, message } = this.failure(error, deadline);
+      return { ok: false, keyPresent, latencyMs: Date.now() - started, error: { kind, message } };
+    } finally {
+      deadline.dispose();
     }
   }
 
@@ -188,28 +173,55 @@ export class OpenAIProvider implements Provider {
     this.sdk ??= new OpenAI({
       apiKey: this.apiKey,
       ...(this.settings.baseURL ? { baseURL: this.settings.baseURL } : {}),
-      ...(this.settings.organization ? { organization: this.settings.organization } : {}),
+      // Settings are the one source: left undefined, the SDK reads OPENAI_ORG_ID and OPENAI_PROJECT_ID
+      // and would send OpenAI's account headers to every OpenAI-compatible instance as well.
+      organization: this.settings.organization ?? null,
+      project: null,
       maxRetries: 0,
       timeout: this.settings.timeoutMs,
     });
     return this.sdk;
   }
 
-  private response(
-    text: string,
-    toolCalls: ToolCall[],
-    finishReason: FinishReason,
-    model: string,
-    usage: OpenAI.Completions.CompletionUsage | undefined,
-  ): ProviderResponse {
-    const tokens = { inputTokens: usage?.prompt_tokens ?? 0, outputTokens: usage?.completion_tokens ?? 0 };
+  private failure(error: unknown, deadline: CallDeadline): AtlasError {
+    return deadline.failure(this.name) ?? mapOpenAIError(error, this.name);
+  }
+
+  private response(request: ProviderRequest, requestedModel: string, reply: OpenAIReply): ProviderResponse {
+    if (reply.finishReason === 'content_filter') {
+      throw new AtlasError('content_policy', `${this.name}: the content filter stopped the reply`, {
+        provider: this.name,
+      });
+    }
+    if (reply.refusal && !reply.text && reply.toolCalls.length === 0) {
+      throw new AtlasError('content_policy', `${this.name}: the model refused: ${reply.refusal}`, {
+        provider: this.name,
+      });
+    }
+    const usage: Usage = reply.usage
+      ? { inputTokens: reply.usage.prompt_tokens, outputTokens: reply.usage.completion_tokens }
+      : estimatedUsage(request, reply);
+    const info = findModel(this.catalogue, reply.model) ?? findModel(this.catalogue, requestedModel);
     return {
-      text,
-      toolCalls,
-      finishReason,
-      model,
-      usage: tokens,
-      costUsd: estimateCostUsd(findModel(this.catalogue, model), tokens),
+      text: reply.text,
+      toolCalls: reply.toolCalls,
+      finishReason: mapOpenAIFinishReason(reply.finishReason),
+      model: reply.model,
+      usage,
+      costUsd: estimateCostUsd(info, usage),
     };
   }
+}
+
+function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/** Some OpenAI-compatible servers send no usage, or ignore `stream_options`; a rough count beats none. */
+function estimatedUsage(request: ProviderRequest, reply: OpenAIReply): Usage {
+  const input = [request.system ?? '', ...request.messages.map((message) => message.content)]
+    .filter(Boolean)
+    .join('\n');
+  const output = reply.text + reply.toolCalls.map((call) => JSON.stringify(call.arguments)).join('');
+  return { inputTokens: estimateTokens(input), outputTokens: estimateTokens(output) };
 }
