@@ -9,7 +9,7 @@ import { createLogger, type Logger } from '../shared/log.js';
 import { providerFromSettings } from '../shared/providers/create-provider.js';
 import type { Provider } from '../shared/providers/provider.js';
 import { GenerationQueues } from '../shared/queues.js';
-import { createRedis } from '../shared/redis.js';
+import { createRedis, type Redis } from '../shared/redis.js';
 import { RequestStore } from '../shared/request-store.js';
 import { ContinuationQueues } from './continuations.js';
 import { FleetBreaker } from './fleet-breaker.js';
@@ -75,6 +75,8 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
   const breakers: FleetBreaker[] = [];
   const processors: GenerationProcessor[] = [];
   const workers: Worker[] = [];
+  // BullMQ leaves connections it was given open on close; these are ours to close.
+  const workerConnections: Redis[] = [];
   for (const instance of instances) {
     const instanceSettings = settings.providers[instance]!;
     const provider = build(instance, instanceSettings);
@@ -92,11 +94,13 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
     breakers.push(breaker);
     const processor = new GenerationProcessor(context, instance, { provider, breaker }, continuations);
     processors.push(processor);
+    const connection = redis.duplicate();
+    workerConnections.push(connection);
     const worker: Worker<GenerationJob> = new Worker<GenerationJob>(
       keys.generationQueue(instance),
       (job) => processor.process(job, worker),
       {
-        connection: redis.duplicate(),
+        connection,
         prefix: keys.bullPrefix,
         concurrency: options.concurrency ?? 10,
         lockDuration: settings.generation.lockDurationMs,
@@ -151,6 +155,7 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
     async close() {
       if (sweeper) clearInterval(sweeper);
       await Promise.all(workers.map((worker) => worker.close()));
+      for (const connection of workerConnections) connection.disconnect();
       await heartbeat.stop();
       for (const breaker of breakers) breaker.shutdown();
       await subscriber.quit().catch(() => undefined);

@@ -1,0 +1,40 @@
+import { type RedisHandle, startRedisServer } from '../src/cli/local-redis.js';
+import { type FileSettings, loadSettings, type Settings } from '../src/shared/config.js';
+import { createRedis, deletePrefix } from '../src/shared/redis.js';
+
+/** A Redis for a benchmark: REDIS_URL when set, else a throwaway server of our own (so figures are not skewed by others). */
+export async function benchRedis(): Promise<RedisHandle> {
+  const url = process.env['REDIS_URL'];
+  if (url) return { url, owned: false, stop: async () => {} };
+  return startRedisServer();
+}
+
+export function benchSettings(redisUrl: string, prefix: string, overrides: FileSettings = {}): Settings {
+  return loadSettings({
+    env: {},
+    configPath: undefined,
+    overrides: { redisUrl, prefix, logLevel: 'silent', ...overrides },
+  });
+}
+
+export async function cleanup(redisUrl: string, prefix: string): Promise<void> {
+  const redis = createRedis(redisUrl);
+  await deletePrefix(redis, prefix);
+  redis.disconnect();
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export function summarize(values: number[]): { p50: number; p99: number; mean: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+  };
+}
+
+export const round = (value: number, digits = 2) => Number(value.toFixed(digits));
