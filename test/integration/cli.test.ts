@@ -1,0 +1,185 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, deletePrefix, freshPrefix, redisUrl } from '../support/redis.js';
+import { runCli } from '../support/run-cli.js';
+
+const prefix = freshPrefix('cli');
+let env: Record<string, string>;
+
+beforeAll(() => {
+  const dir = mkdtempSync(join(tmpdir(), 'atlas-cli-'));
+  const config = join(dir, 'atlas.config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      providers: {
+        basic: { type: 'mock', defaultModel: 'mock-basic' },
+        advanced: { type: 'mock', defaultModel: 'mock-advanced' },
+        flaky: { type: 'mock', failureRate: 1, breaker: { volumeThreshold: 2, resetTimeoutMs: 60_000 } },
+      },
+      providerOrder: ['basic', 'advanced'],
+    }),
+  );
+  env = { REDIS_URL: redisUrl(), ATLAS_PREFIX: prefix, ATLAS_CONFIG: config };
+});
+
+afterAll(async () => {
+  const redis = connect();
+  await deletePrefix(redis, prefix);
+  redis.disconnect();
+});
+
+describe('the atlas command', () => {
+  it('answers a query, serving it in-process when no worker runs', async () => {
+    const result = await runCli(['query', '-q', 'What is the capital of France?', '--json'], env);
+    expect(result.code).toBe(0);
+    const answer = JSON.parse(result.stdout) as { provider: string; text: string };
+    expect(answer.provider).toBe('basic');
+    expect(answer.text).toContain('What is the capital of France?');
+  });
+
+  it('changes the plan with --capabilities and --task-type (lists with spaces or commas)', async () => {
+    const plain = await runCli(
+      ['query', '-q', 'hello there', '--providers', 'basic', 'advanced', '--plan', '--json'],
+      env,
+    );
+    expect(JSON.parse(plain.stdout)[0].provider).toBe('basic');
+    const byCapability = await runCli(
+      [
+        'query',
+        '-q',
+        'hello there',
+        '--providers',
+        'basic,advanced',
+        '--provider-strategy',
+        'task_aware',
+        '--capabilities',
+        'code:strong',
+        'reasoning:moderate',
+        '--plan',
+        '--json',
+      ],
+      env,
+    );
+    expect(byCapability.code).toBe(0);
+    expect(JSON.parse(byCapability.stdout).map((step: { provider: string }) => step.provider)).toEqual([
+      'advanced',
+    ]);
+    const byTask = await runCli(
+      [
+        'query',
+        '-q',
+        'hello there',
+        '--providers',
+        'basic',
+        'advanced',
+        '--provider-strategy',
+        'task_aware',
+        '--task-type',
+        'code_generation',
+        '--plan',
+        '--json',
+      ],
+      env,
+    );
+    expect(JSON.parse(byTask.stdout)[0].provider).toBe('advanced');
+  });
+
+  it('streams an answer', async () => {
+    const result = await runCli(
+      ['query', '-q', 'stream this please', '--providers', 'advanced', '--stream'],
+      env,
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe('Mock reply from advanced (mock-advanced) to: stream this please');
+  });
+
+  it('shows an open breaker in status --json after an instance served by a worker keeps failing', async () => {
+    const worker = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--providers', 'flaky,basic'],
+      {
+        env: { ...process.env, ...env, ATLAS_LOG_LEVEL: 'silent' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    try {
+      await new Promise<void>((resolve) =>
+        worker.stderr.on('data', (chunk: Buffer) => chunk.toString().includes('serving') && resolve()),
+      );
+      for (let i = 0; i < 3; i++) {
+        const result = await runCli(
+          [
+            'query',
+            '-q',
+            `fail ${i}`,
+            '--providers',
+            'flaky',
+            'basic',
+            '--provider-strategy',
+            'failover',
+            '--json',
+          ],
+          env,
+        );
+        expect(JSON.parse(result.stdout).provider).toBe('basic');
+      }
+      const status = await runCli(['status', '--json'], env);
+      expect(status.code).toBe(0);
+      const report = JSON.parse(status.stdout) as {
+        instances: Array<{ instance: string; breaker: string; liveWorkers: number }>;
+        warnings: string[];
+        redis: { aofEnabled: boolean };
+      };
+      expect(report.instances.find((entry) => entry.instance === 'flaky')).toMatchObject({
+        breaker: 'open',
+        liveWorkers: 1,
+      });
+      expect(report.warnings.some((warning) => warning.includes('AOF'))).toBe(!report.redis.aofEnabled);
+    } finally {
+      worker.kill('SIGTERM');
+      await new Promise((resolve) => worker.once('exit', resolve));
+    }
+  });
+
+  it('lists providers and models as JSON', async () => {
+    const providers = JSON.parse((await runCli(['providers', '--json'], env)).stdout) as {
+      instances: Array<{ name: string }>;
+    };
+    expect(providers.instances.map((instance) => instance.name)).toEqual(['basic', 'advanced', 'flaky']);
+    const models = JSON.parse((await runCli(['models', '--provider', 'advanced', '--json'], env)).stdout) as {
+      catalogueDate: string;
+      models: Array<{ id: string; contextWindow: number }>;
+    };
+    expect(models.catalogueDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(models.models.map((model) => model.id)).toContain('mock-advanced');
+  });
+
+  it('says what is wrong with a flag, in one line, with exit code 2', async () => {
+    const result = await runCli(['query', '-q', 'x', '--provider-strategy', 'fastest'], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      "atlas: --provider-strategy: expected one of failover, round_robin, cost_optimized, task_aware, queue_aware, got 'fastest' [invalid_request]",
+    );
+    const unknown = await runCli(['query', '-q', 'x', '--providers', 'nope'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/request\.providers\[0\]: unknown provider instance 'nope'/);
+    expect(unknown.stderr).not.toMatch(/\n\s+at /);
+    const capability = await runCli(['query', '-q', 'x', '--capabilities', 'telepathy:strong'], env);
+    expect(capability.stderr).toMatch(/unknown capability 'telepathy'/);
+  });
+
+  it('runs the demo end to end and leaves no keys behind', async () => {
+    const result = await runCli(['demo'], { REDIS_URL: redisUrl() }, 60_000);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('round_robin');
+    expect(result.stdout).toMatch(/mock-flaky\s+breaker open/);
+    expect(result.stdout).toContain('Done: workers stopped, demo keys removed.');
+    const redis = connect();
+    expect(await redis.keys('atlas-demo-*')).toEqual([]);
+    redis.disconnect();
+  }, 70_000);
+});
