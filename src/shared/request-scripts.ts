@@ -23,15 +23,20 @@ local function expire()
 end
 `;
 
-/** ARGV[4] hop, ARGV[5] provider. Returns 1 when the hop may run here, 0 when it is stale or the request is over. */
+/**
+ * ARGV[4] hop, ARGV[5] provider. Marks the hop running when it may run here (current hop, this
+ * instance, before the deadline). Returns {1, fields} when started, {0, fields} when not, {0} when
+ * there is no record: one round trip both reads the request and claims it.
+ */
 export const startScript = `${header}
-local hop = ARGV[4]
-if not status or terminal(status) then return 0 end
-local current = redis.call('HMGET', record, 'hop', 'instance')
-if current[1] ~= hop or current[2] ~= ARGV[5] then return 0 end
+if not status then return {0} end
+local fields = redis.call('HGETALL', record)
+if terminal(status) then return {0, fields} end
+local current = redis.call('HMGET', record, 'hop', 'instance', 'deadlineAt')
+if current[1] ~= ARGV[4] or current[2] ~= ARGV[5] or tonumber(current[3]) <= tonumber(now) then return {0, fields} end
 redis.call('HSET', record, 'status', 'running', 'provider', ARGV[5])
-emit('started', ARGV[5], cjson.encode({hop = tonumber(hop)}))
-return 1
+emit('started', ARGV[5], cjson.encode({hop = tonumber(ARGV[4])}))
+return {1, fields}
 `;
 
 /** ARGV[4] hop, ARGV[5] provider, ARGV[6] result JSON, ARGV[7] hops JSON. Returns 1 when recorded. */

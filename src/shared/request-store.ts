@@ -87,28 +87,22 @@ export class RequestStore {
   }
 
   async get(id: string): Promise<RequestRecord | undefined> {
-    const fields = await this.redis.hgetall(this.keys.request(id));
-    if (!fields['id']) return undefined;
-    return {
-      id: fields['id'],
-      status: fields['status'] as RequestStatus,
-      hop: Number(fields['hop']),
-      instance: fields['instance'] ?? '',
-      plan: JSON.parse(fields['plan'] ?? '[]'),
-      request: JSON.parse(fields['request'] ?? '{}'),
-      hops: JSON.parse(fields['hops'] ?? '[]'),
-      createdAt: Number(fields['createdAt']),
-      deadlineAt: Number(fields['deadlineAt']),
-      ...(fields['provider'] ? { provider: fields['provider'] } : {}),
-      ...(fields['result'] ? { result: JSON.parse(fields['result']) } : {}),
-      ...(fields['error'] ? { error: JSON.parse(fields['error']) } : {}),
-      ...(fields['finishedAt'] ? { finishedAt: Number(fields['finishedAt']) } : {}),
-    };
+    return parseRecord(await this.redis.hgetall(this.keys.request(id)));
   }
 
-  /** Marks hop `hop` as running; false when that hop is stale or the request is over. */
-  async start(id: string, hop: number, provider: string): Promise<boolean> {
-    return (await this.run(startScript, id, [hop, provider])) === 1;
+  /**
+   * Reads the request and, when hop `hop` may run on `provider` now, marks it running, in one step.
+   * `started` false: the hop is stale, the request is over or past its deadline (see `record`).
+   */
+  async begin(
+    id: string,
+    hop: number,
+    provider: string,
+  ): Promise<{ started: boolean; record: RequestRecord | undefined }> {
+    const [started, fields = []] = (await this.run(startScript, id, [hop, provider])) as [number, string[]?];
+    const map: Record<string, string> = {};
+    for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i]!] = fields[i + 1]!;
+    return { started: started === 1, record: parseRecord(map) };
   }
 
   async appendDelta(id: string, provider: string, text: string): Promise<boolean> {
@@ -182,6 +176,25 @@ export class RequestStore {
       [Date.now(), maxEvents, this.recordTtlMs, ...args],
     );
   }
+}
+
+function parseRecord(fields: Record<string, string>): RequestRecord | undefined {
+  if (!fields['id']) return undefined;
+  return {
+    id: fields['id'],
+    status: fields['status'] as RequestStatus,
+    hop: Number(fields['hop']),
+    instance: fields['instance'] ?? '',
+    plan: JSON.parse(fields['plan'] ?? '[]'),
+    request: JSON.parse(fields['request'] ?? '{}'),
+    hops: JSON.parse(fields['hops'] ?? '[]'),
+    createdAt: Number(fields['createdAt']),
+    deadlineAt: Number(fields['deadlineAt']),
+    ...(fields['provider'] ? { provider: fields['provider'] } : {}),
+    ...(fields['result'] ? { result: JSON.parse(fields['result']) } : {}),
+    ...(fields['error'] ? { error: JSON.parse(fields['error']) } : {}),
+    ...(fields['finishedAt'] ? { finishedAt: Number(fields['finishedAt']) } : {}),
+  };
 }
 
 export function parseEventFields(fields: string[]): GenerationEvent {

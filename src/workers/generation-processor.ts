@@ -63,25 +63,21 @@ export class GenerationProcessor {
       );
     }
     const { requestId, hop } = parsed.data;
-    const { store } = this.context;
-    const record = await store.get(requestId);
+    const { started, record } = await this.context.store.begin(requestId, hop, this.instance);
     if (!record)
       throw new UnrecoverableError(
         `job ${job.id}: request ${requestId} has no record (expired, or never created)`,
       );
-    if (isTerminal(record.status)) {
-      if (record.status === 'completed') await this.continuations.enqueue(record);
-      return 'skipped';
-    }
-    if (record.hop > hop) {
+    if (started) return this.attempt(record, worker);
+    if (record.status === 'completed') await this.continuations.enqueue(record);
+    else if (isTerminal(record.status)) return 'skipped';
+    else if (record.hop > hop) {
       // A retry of a step that already forwarded: make sure the next hop exists, then stop.
       await this.context.queues.addHop(record.instance, requestId, record.hop);
-      return 'skipped';
+    } else if (record.hop === hop && record.instance === this.instance && Date.now() >= record.deadlineAt) {
+      return this.failAtDeadline(record);
     }
-    if (record.hop !== hop || record.instance !== this.instance) return 'skipped';
-    if (Date.now() >= record.deadlineAt) return this.failAtDeadline(record);
-    if (!(await store.start(requestId, hop, this.instance))) return 'skipped';
-    return this.attempt(record, worker);
+    return 'skipped';
   }
 
   private async attempt(record: RequestRecord, worker: Worker): Promise<JobOutcome> {
