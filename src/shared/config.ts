@@ -28,8 +28,12 @@ const breakerSchema = z
     volumeThreshold: z.number().int().min(0).default(5),
     /** How long an open breaker waits before one probe. @default 10000 */
     resetTimeoutMs: z.number().int().positive().default(10_000),
-    /** Length of the rolling statistics window. @default 10000 */
-    rollingCountTimeoutMs: z.number().int().positive().default(10_000),
+    /**
+     * Length of the rolling statistics window. Under steady traffic a breaker opens about half a window
+     * after an instance starts failing (its failures must outnumber the window's successes).
+     * @default 1000
+     */
+    rollingCountTimeoutMs: z.number().int().positive().default(1_000),
   })
   .prefault({});
 

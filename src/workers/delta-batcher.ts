@@ -1,6 +1,6 @@
 /**
- * Gathers text deltas and writes them in batches: at most one write per `intervalMs`, or sooner once
- * `maxChars` are waiting. A Redis write per token would cost more than the token.
+ * Gathers text deltas and writes them in batches: the first at once, then at most one write per
+ * `intervalMs`, or sooner once `maxChars` are waiting. A Redis write per token would cost more than the token.
  */
 export class DeltaBatcher {
   private pending = '';
@@ -19,7 +19,8 @@ export class DeltaBatcher {
   push(text: string): void {
     if (this.failure) throw this.failure;
     this.pending += text;
-    if (this.pending.length >= this.maxChars || this.intervalMs === 0) this.flushNow();
+    // The first delta goes at once: time to first token is what a reader feels; batching starts after.
+    if (!this.sent || this.pending.length >= this.maxChars || this.intervalMs === 0) this.flushNow();
     else this.timer ??= setTimeout(() => this.flushNow(), this.intervalMs);
   }
 

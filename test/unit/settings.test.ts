@@ -42,7 +42,7 @@ describe('settings', () => {
       errorThresholdPercentage: 50,
       volumeThreshold: 5,
       resetTimeoutMs: 10_000,
-      rollingCountTimeoutMs: 10_000,
+      rollingCountTimeoutMs: 1_000,
     });
   });
 

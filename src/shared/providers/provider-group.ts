@@ -64,7 +64,7 @@ export class ProviderGroup implements Provider {
           errorThresholdPercentage: settings.errorThresholdPercentage ?? 50,
           volumeThreshold: settings.volumeThreshold ?? 5,
           resetTimeout: settings.resetTimeoutMs ?? 10_000,
-          rollingCountTimeout: settings.rollingCountTimeoutMs ?? 10_000,
+          rollingCountTimeout: settings.rollingCountTimeoutMs ?? 1_000,
           timeout: false,
           errorFilter: (error: unknown) => !(isAtlasError(error) && error.countsAgainstBreaker),
         }),
