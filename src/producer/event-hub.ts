@@ -25,6 +25,10 @@ export class EventHub {
   private running: Promise<void> | undefined;
   private idle: (() => void) | undefined;
   private closed = false;
+  /** Bumped whenever the set of streams to read changes. */
+  private version = 0;
+  /** The version the XREAD in flight was built from; undefined when none is in flight. */
+  private readingVersion: number | undefined;
 
   constructor(
     private readonly reader: Redis,
@@ -83,10 +87,24 @@ export class EventHub {
     this.running ??= this.loop();
   }
 
+  /**
+   * Makes the reader pick up a changed set of streams. CLIENT UNBLOCK travels on another connection,
+   * so it can reach Redis before the XREAD it means to end; it is repeated until the XREAD in flight
+   * was built from the current set, or none is in flight.
+   */
   private async interrupt(): Promise<void> {
+    const target = ++this.version;
     this.idle?.();
-    if (this.readerId === undefined) return;
-    await this.commands.client('UNBLOCK', this.readerId).catch(() => undefined);
+    while (
+      !this.closed &&
+      this.readerId !== undefined &&
+      this.readingVersion !== undefined &&
+      this.readingVersion < target
+    ) {
+      const unblocked = await this.commands.client('UNBLOCK', this.readerId).catch(() => 0);
+      if (unblocked === 1) return;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
   }
 
   private async loop(): Promise<void> {
@@ -105,6 +123,7 @@ export class EventHub {
         continue;
       }
       let reply: Array<[string, Array<[string, string[]]>]> | null;
+      this.readingVersion = this.version;
       try {
         reply = (await this.reader.xread(
           'COUNT',
@@ -117,9 +136,11 @@ export class EventHub {
         )) as typeof reply;
       } catch {
         // Redis restarting: the connection retries; pause briefly rather than spin.
+        this.readingVersion = undefined;
         await new Promise((resolve) => setTimeout(resolve, 100));
         continue;
       }
+      this.readingVersion = undefined;
       for (const [key, entries] of reply ?? []) {
         for (const subscription of active) {
           if (subscription.key !== key || subscription.closed) continue;
