@@ -24,7 +24,7 @@ export async function openRuntime(options: {
     console.error(`atlas: no Redis at ${loaded.redisUrl}; started a temporary one at ${redis.url}`);
   const settings: Settings = { ...loaded, redisUrl: redis.url };
   const log = createLogger({
-    level: options.logLevel ?? (process.env['ATLAS_LOG_LEVEL'] ? settings.logLevel : 'warn'),
+    level: process.env['ATLAS_LOG_LEVEL'] ? settings.logLevel : (options.logLevel ?? 'warn'),
     redactPrompts: settings.redactPrompts,
   });
   return { settings, redis, log, close: () => redis.stop() };

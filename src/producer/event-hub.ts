@@ -95,12 +95,10 @@ export class EventHub {
   private async interrupt(): Promise<void> {
     const target = ++this.version;
     this.idle?.();
-    while (
-      !this.closed &&
-      this.readerId !== undefined &&
-      this.readingVersion !== undefined &&
-      this.readingVersion < target
-    ) {
+    // Bounded: a reader whose connection is down cannot be unblocked, and its XREAD fails on its own.
+    for (let attempt = 0; attempt < 1_000; attempt++) {
+      if (this.readerId === undefined || this.readingVersion === undefined || this.readingVersion >= target)
+        return;
       const unblocked = await this.commands.client('UNBLOCK', this.readerId).catch(() => 0);
       if (unblocked === 1) return;
       await new Promise((resolve) => setTimeout(resolve, 1));

@@ -1,8 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSettings } from '../../src/shared/config.js';
+import { createLogger } from '../../src/shared/log.js';
+import { startWorkers } from '../../src/workers/start-workers.js';
 import { connect, deletePrefix, freshPrefix, redisUrl } from '../support/redis.js';
 import { runCli } from '../support/run-cli.js';
 
@@ -18,7 +20,11 @@ beforeAll(() => {
       providers: {
         basic: { type: 'mock', defaultModel: 'mock-basic' },
         advanced: { type: 'mock', defaultModel: 'mock-advanced' },
-        flaky: { type: 'mock', failureRate: 1, breaker: { volumeThreshold: 2, resetTimeoutMs: 60_000 } },
+        flaky: {
+          type: 'mock',
+          failureRate: 1,
+          breaker: { volumeThreshold: 2, resetTimeoutMs: 60_000, rollingCountTimeoutMs: 60_000 },
+        },
       },
       providerOrder: ['basic', 'advanced'],
     }),
@@ -98,18 +104,13 @@ describe('the atlas command', () => {
   });
 
   it('shows an open breaker in status --json after an instance served by a worker keeps failing', async () => {
-    const worker = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--providers', 'flaky,basic'],
-      {
-        env: { ...process.env, ...env, ATLAS_LOG_LEVEL: 'silent' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
+    const settings = loadSettings({ env });
+    const fleet = await startWorkers({
+      settings,
+      providers: ['flaky', 'basic'],
+      log: createLogger({ level: 'silent' }),
+    });
     try {
-      await new Promise<void>((resolve) =>
-        worker.stderr.on('data', (chunk: Buffer) => chunk.toString().includes('serving') && resolve()),
-      );
       for (let i = 0; i < 3; i++) {
         const result = await runCli(
           [
@@ -140,8 +141,7 @@ describe('the atlas command', () => {
       });
       expect(report.warnings.some((warning) => warning.includes('AOF'))).toBe(!report.redis.aofEnabled);
     } finally {
-      worker.kill('SIGTERM');
-      await new Promise((resolve) => worker.once('exit', resolve));
+      await fleet.close();
     }
   });
 
