@@ -49,26 +49,40 @@ export async function useOrStartRedis(url: string, explicit: boolean): Promise<R
   return startRedisServer();
 }
 
-/** Starts a throwaway redis-server (no persistence) on a free loopback port. */
-export async function startRedisServer(): Promise<RedisHandle> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'atlas-redis-'));
+export interface RedisServerOptions {
+  /** Keep an append-only file, fsynced on every write, so a restart loses nothing. @default false */
+  appendOnly?: boolean;
+  /** Reuse a port and data directory (to restart a server on its own data). */
+  port?: number;
+  dir?: string;
+}
+
+/** Starts a redis-server of our own on a loopback port: throwaway by default, durable with `appendOnly`. */
+export async function startRedisServer(
+  options: RedisServerOptions = {},
+): Promise<RedisHandle & { port: number; dir: string }> {
+  const port = options.port ?? (await freePort());
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'atlas-redis-'));
+  const persistence = options.appendOnly
+    ? ['--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--appendonly', 'no'];
   const server: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir],
     { stdio: 'ignore' },
   );
-  const ownUrl = `redis://127.0.0.1:${port}`;
   for (let attempt = 0; attempt < 100 && !(await portOpen(port)); attempt++) await delay(50);
   return {
-    url: ownUrl,
+    url: `redis://127.0.0.1:${port}`,
     owned: true,
+    port,
+    dir,
     async stop() {
       server.kill('SIGTERM');
       await new Promise((resolve) =>
         server.exitCode === null ? server.once('exit', resolve) : resolve(undefined),
       );
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.dir && !options.appendOnly) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

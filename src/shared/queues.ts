@@ -31,6 +31,8 @@ export class GenerationQueues {
           backoff: { type: 'exponential', delay: 200 },
         },
       });
+      // Connection errors surface on the calls that meet them; the queue's own event would only repeat them.
+      queue.on('error', () => undefined);
       this.queues.set(instance, queue);
     }
     return queue;

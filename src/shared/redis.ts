@@ -19,7 +19,10 @@ export function createRedis(url: string, options: RedisConnectionOptions = {}): 
     lazyConnect: false,
     ...(options.name ? { connectionName: options.name } : {}),
   };
-  return new Redis(url, redisOptions);
+  const redis = new Redis(url, redisOptions);
+  // ioredis reconnects by itself; without a listener it would also print every failed attempt.
+  redis.on('error', () => undefined);
+  return redis;
 }
 
 /** Deletes every key under a prefix (a demo's or a test's), in batches. */
