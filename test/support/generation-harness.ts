@@ -3,6 +3,7 @@ import { type FileSettings, loadSettings, type Settings } from '../../src/shared
 import { createKeys, type Keys } from '../../src/shared/keys.js';
 import { createLogger } from '../../src/shared/log.js';
 import { builtInCatalogue } from '../../src/shared/providers/catalogue.js';
+import { providerFromSettings } from '../../src/shared/providers/create-provider.js';
 import { MockProvider } from '../../src/shared/providers/mock/mock-provider.js';
 import type { Provider } from '../../src/shared/providers/provider.js';
 import type { Redis } from '../../src/shared/redis.js';
@@ -69,10 +70,7 @@ export async function createHarness(overrides: FileSettings = {}, label?: string
           let inner: Provider;
           if (instanceSettings.type === 'mock')
             inner = new MockProvider({ name, settings: instanceSettings, catalogue: builtInCatalogue });
-          else
-            throw new Error(
-              `the generation harness builds mock instances only, not ${instanceSettings.type}`,
-            );
+          else inner = providerFromSettings(name, instanceSettings);
           const provider = new SwitchableProvider(inner);
           providers.set(name, provider);
           return provider;

@@ -7,6 +7,8 @@ export class SwitchableProvider implements Provider {
   readonly type: Provider['type'];
   readonly defaultModel: string;
   down: ErrorKind | undefined;
+  /** When set, streams fail with `unavailable` after this many parts (a connection lost mid-answer). */
+  breakStreamAfter: number | undefined;
   calls = 0;
 
   constructor(private readonly inner: Provider) {
@@ -24,7 +26,13 @@ export class SwitchableProvider implements Provider {
   async *stream(request: ProviderRequest, signal?: AbortSignal): AsyncIterable<StreamPart> {
     this.calls++;
     this.failIfDown();
-    yield* this.inner.stream(request, signal);
+    let parts = 0;
+    for await (const part of this.inner.stream(request, signal)) {
+      if (this.breakStreamAfter !== undefined && parts++ >= this.breakStreamAfter) {
+        throw new AtlasError('unavailable', `${this.name}: stream broke`, { provider: this.name });
+      }
+      yield part;
+    }
   }
 
   checkHealth(signal?: AbortSignal) {
