@@ -4,34 +4,39 @@ import { ValidationError } from '../errors.js';
 export const strengths = { none: 0, basic: 1, moderate: 2, strong: 3, exceptional: 4 } as const;
 export type StrengthName = keyof typeof strengths;
 
+/**
+ * The seed plan's capabilities (operational: inexpensive, efficient, premium, vision; tasks: code,
+ * reasoning, creative, extraction, math, multimedia, structured, chat; domains: science, finance, legal,
+ * medical), plus the finer ones the catalogue also rates.
+ */
 export const capabilityNames = [
-  // operational
   'inexpensive',
   'efficient',
   'premium',
-  'standard',
-  'streaming',
   'vision',
-  // tasks
-  'reasoning',
-  'logic',
-  'math',
-  'analysis',
   'code',
+  'reasoning',
   'creative',
-  'summarization',
   'extraction',
-  'formatting',
-  'tool_use',
-  'json_output',
-  // domains
+  'math',
+  'multimedia',
+  'structured',
+  'chat',
   'science',
   'finance',
   'legal',
   'medical',
+  // finer ratings kept in the catalogue
+  'standard',
+  'streaming',
+  'logic',
+  'analysis',
+  'summarization',
+  'formatting',
+  'tool_use',
+  'json_output',
   'technical',
   'multilingual',
-  // embedding models
   'embedding',
   'lexical',
 ] as const;
@@ -40,94 +45,41 @@ export type CapabilityName = (typeof capabilityNames)[number];
 /** Minimum strength per capability that a task needs. */
 export type Requirements = Record<string, number>;
 
+/** The seed plan's task types and what each requires. */
 export const taskRequirements: Readonly<Record<string, Requirements>> = {
-  conversational: { reasoning: 2, standard: 2 },
-  code_generation: { code: 3, reasoning: 2, technical: 2 },
-  summarization: { summarization: 3, reasoning: 2 },
-  creative_writing: { creative: 3, reasoning: 2 },
-  data_analysis: { analysis: 3, reasoning: 3, math: 2 },
-  information_extraction: { extraction: 3, reasoning: 2 },
-  translation: { multilingual: 3 },
-  math_problem_solving: { math: 3, reasoning: 3 },
+  code_generation: { code: 3, reasoning: 2 },
+  creative_writing: { creative: 3, chat: 2 },
+  data_analysis: { structured: 2, reasoning: 3, math: 2 },
+  document_extraction: { extraction: 3, structured: 2 },
+  mathematical_problem_solving: { math: 3, reasoning: 3 },
+  conversational: { chat: 3 },
+  visual_analysis: { vision: 3, reasoning: 2 },
 };
 export const taskTypes = Object.keys(taskRequirements);
 
-/** The seed's detection patterns, in its order (the first of equally confident tasks wins). */
-const detectionPatterns: ReadonlyArray<[string, RegExp[]]> = [
-  [
-    'code_generation',
-    [
-      /(?:write|generate|create|implement|code)\s+(?:a|some|the)?\s*(?:code|function|class|implementation|program)/i,
-      /how\s+(?:do|would)\s+I\s+(?:code|program|implement|write)/i,
-      /(?:can|could)\s+you\s+(?:write|create|generate|code)\s+(?:a|some|the)\s+(?:code|implementation)/i,
-    ],
-  ],
-  [
-    'summarization',
-    [
-      /(?:summarize|summarization|summary|tldr|tl;dr)/i,
-      /(?:can|could)\s+you\s+(?:summarize|provide\s+a\s+summary)/i,
-      /(?:give|provide)\s+(?:me|us)?\s+(?:a|the)\s+(?:brief|short|quick|concise)?\s*summary/i,
-    ],
-  ],
-  [
-    'creative_writing',
-    [
-      /(?:write|compose|create)\s+(?:a|an|the)?\s*(?:story|poem|essay|article|blog|fiction)/i,
-      /(?:creative|imaginative|fictional|poetic|artistic)\s+(?:writing|composition|text|content)/i,
-      /(?:can|could)\s+you\s+(?:write|create|compose)\s+(?:something|anything)\s+(?:creative|imaginative)/i,
-    ],
-  ],
-  [
-    'data_analysis',
-    [
-      /(?:analyze|analyse|analysis|evaluate|examine)\s+(?:this|the|these|that|my)?\s*(?:data|dataset|numbers|metrics|statistics)/i,
-      /(?:what|find|identify)\s+(?:patterns|trends|insights|conclusions|correlations|relationship)/i,
-      /(?:can|could)\s+you\s+(?:analyze|analyse|evaluate|interpret)\s+(?:this|the|these|that|my)/i,
-    ],
-  ],
-  [
-    'information_extraction',
-    [
-      /(?:extract|pull|identify|find|list)\s+(?:all|the|every|each)?\s*(?:entities|names|dates|information|values|facts)/i,
-      /(?:information|data)\s+extraction/i,
-      /(?:can|could)\s+you\s+(?:extract|identify|find|list)\s+(?:all|the)?\s*(?:key|important|relevant)?\s*(?:information|data|facts)/i,
-    ],
-  ],
-  [
-    'translation',
-    [
-      /(?:translate|translation|convert)\s+(?:this|the|following|these|that|my)?\s*(?:text|content|sentence|paragraph|document|phrase)/i,
-      /(?:from|in)\s+(?:[a-z]+)\s+(?:to|into)\s+(?:[a-z]+)/i,
-      /(?:can|could)\s+you\s+(?:translate|convert)\s+(?:this|the|following)/i,
-    ],
-  ],
-  [
-    'math_problem_solving',
-    [
-      /(?:solve|calculate|compute|evaluate|find)\s+(?:this|the|following|these)?\s*(?:math|mathematical|problem|equation|expression)/i,
-      /(?:what|find)\s+(?:is|the)\s+(?:value|solution|result|answer)/i,
-      /(?:can|could)\s+you\s+(?:solve|calculate|compute|evaluate|find)\s+(?:this|the)/i,
-    ],
-  ],
+/** The seed plan's keywords, checked in this order; the first task with a keyword in the prompt wins. */
+const taskKeywords: ReadonlyArray<[string, readonly string[]]> = [
+  ['code_generation', ['code', 'function', 'program', 'algorithm', 'implement']],
+  ['creative_writing', ['creative', 'write', 'story', 'poem', 'essay']],
+  ['data_analysis', ['analyze', 'data', 'statistics', 'trends', 'numbers']],
+  ['document_extraction', ['extract', 'document', 'find information', 'get data from']],
+  ['mathematical_problem_solving', ['math', 'calculate', 'solve', 'equation']],
+  ['visual_analysis', ['image', 'picture', 'photo', 'visual', 'look at']],
 ];
 
-/**
- * The seed's heuristic: each task's confidence is the share of its patterns that match; the most
- * confident task wins if at least half its patterns match, otherwise (or for prompts under 10
- * characters) the prompt is conversational.
- */
+/** The seed's heuristic: a case-insensitive substring match of its keywords; nothing matched is conversational. */
 export function detectTaskType(prompt: string): string {
-  if (prompt.length < 10) return 'conversational';
-  let best: { task: string; confidence: number } | undefined;
-  for (const [task, patterns] of detectionPatterns) {
-    const matches = patterns.filter((pattern) => pattern.test(prompt)).length;
-    const confidence = matches / patterns.length;
-    if (matches > 0 && (!best || confidence > best.confidence)) best = { task, confidence };
-  }
-  return best && best.confidence >= 0.5 ? best.task : 'conversational';
+  const lower = prompt.toLowerCase();
+  return (
+    taskKeywords.find(([, keywords]) => keywords.some((keyword) => lower.includes(keyword)))?.[0] ??
+    'conversational'
+  );
 }
 
+/**
+ * Stricter than the seed, which gave an unknown task type no requirements (and so the given order): a
+ * misspelt task type would silently change routing, so here it is an error naming it.
+ */
 export function requirementsForTask(taskType: string): Requirements {
   const requirements = taskRequirements[taskType];
   if (!requirements)

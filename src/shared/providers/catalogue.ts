@@ -50,7 +50,16 @@ const embedding = (
   embeddingDimensions: dimensions,
 });
 
-const everyday = { standard: 3, streaming: 3, tool_use: 3, json_output: 3, formatting: 3, multilingual: 3 };
+const everyday = {
+  chat: 3,
+  structured: 3,
+  standard: 3,
+  streaming: 3,
+  tool_use: 3,
+  json_output: 3,
+  formatting: 3,
+  multilingual: 3,
+};
 
 export const builtInCatalogue: readonly ModelInfo[] = [
   chat('openai', 'gpt-4o', [2.5, 10], 128_000, {
@@ -195,6 +204,8 @@ export const builtInCatalogue: readonly ModelInfo[] = [
   }),
 
   chat('ollama', 'llama3.1', [0, 0], 128_000, {
+    chat: 2,
+    structured: 2,
     standard: 2,
     streaming: 3,
     inexpensive: 4,
@@ -213,6 +224,8 @@ export const builtInCatalogue: readonly ModelInfo[] = [
     multilingual: 2,
   }),
   chat('ollama', 'llama3', [0, 0], 8_192, {
+    chat: 2,
+    structured: 1,
     standard: 2,
     streaming: 3,
     inexpensive: 4,
@@ -228,6 +241,8 @@ export const builtInCatalogue: readonly ModelInfo[] = [
     multilingual: 1,
   }),
   chat('ollama', 'qwen2.5-coder', [0, 0], 32_768, {
+    chat: 2,
+    structured: 2,
     standard: 2,
     streaming: 3,
     inexpensive: 4,
@@ -239,6 +254,8 @@ export const builtInCatalogue: readonly ModelInfo[] = [
     math: 2,
   }),
   chat('ollama', 'mistral', [0, 0], 32_768, {
+    chat: 2,
+    structured: 2,
     standard: 2,
     streaming: 3,
     inexpensive: 4,
@@ -252,6 +269,8 @@ export const builtInCatalogue: readonly ModelInfo[] = [
   embedding('ollama', 'nomic-embed-text', 0, 768, 8192),
 
   chat('mock', 'mock-standard', [0, 0], 32_768, {
+    chat: 2,
+    structured: 2,
     standard: 2,
     streaming: 2,
     inexpensive: 4,
@@ -265,8 +284,17 @@ export const builtInCatalogue: readonly ModelInfo[] = [
     extraction: 2,
     technical: 2,
   }),
-  chat('mock', 'mock-basic', [0, 0], 8_192, { standard: 1, streaming: 1, inexpensive: 4, reasoning: 1 }),
+  chat('mock', 'mock-basic', [0, 0], 8_192, {
+    chat: 1,
+    standard: 1,
+    streaming: 1,
+    inexpensive: 4,
+    reasoning: 1,
+  }),
   chat('mock', 'mock-advanced', [0, 0], 128_000, {
+    chat: 3,
+    structured: 3,
+    vision: 2,
     standard: 3,
     streaming: 3,
     inexpensive: 4,
