@@ -77,6 +77,20 @@ describe('generation through the queue', () => {
     expect(text).toBe((all.at(-1)!.data as { text: string }).text);
   });
 
+  it('lets a stream consumer pause and resume: events wait in Redis, none is lost', async () => {
+    harness = await createHarness({ providers: { m: { type: 'mock' } }, generation: { deltaFlushMs: 0 } });
+    await harness.startWorkers();
+    const words = Array.from({ length: 400 }, (_, index) => `w${index}`).join(' ');
+    let text = '';
+    let seen = 0;
+    for await (const event of harness.client.stream({ prompt: words, providers: ['m'] })) {
+      if (++seen === 5) await new Promise((resolve) => setTimeout(resolve, 500));
+      if (event.type === 'text-delta') text += (event.data as { text: string }).text;
+    }
+    expect(seen).toBeGreaterThan(400);
+    expect(text).toBe(`Mock reply from m (mock-standard) to: ${words}`);
+  });
+
   it('rejects malformed requests naming the field, and enqueues nothing', async () => {
     harness = await createHarness({ providers: mockInstances('mock-a') });
     const attempts: Array<[unknown, string]> = [

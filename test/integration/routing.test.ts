@@ -1,6 +1,10 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AtlasClient } from '../../src/producer/atlas-client.js';
+import type { AtlasClient } from '../../src/producer/atlas-client.js';
 import { createHarness, type Harness, mockInstances } from '../support/generation-harness.js';
+import { runCli } from '../support/run-cli.js';
 
 let harness: Harness;
 const extraClients: AtlasClient[] = [];
@@ -11,20 +15,33 @@ afterEach(async () => {
 });
 
 describe('routing plans from the fleet', () => {
-  it('spreads round-robin evenly across producers that share the Redis counter', async () => {
+  it('spreads round-robin evenly across two producer processes sharing the Redis counter', async () => {
     harness = await createHarness({ providers: mockInstances('a', 'b', 'c'), strategy: 'round_robin' });
-    await harness.startWorkers();
-    const second = new AtlasClient({ settings: harness.settings });
-    extraClients.push(second);
-    const served: string[] = [];
-    for (let i = 0; i < 12; i++) {
-      const client = i % 2 === 0 ? harness.client : second;
-      served.push((await client.generate({ prompt: `q${i}`, providers: ['a', 'b', 'c'] })).provider);
+    const dir = mkdtempSync(join(tmpdir(), 'atlas-rr-'));
+    const config = join(dir, 'atlas.config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ providers: mockInstances('a', 'b', 'c'), strategy: 'round_robin' }),
+    );
+    const otherProcess = {
+      REDIS_URL: harness.settings.redisUrl,
+      ATLAS_PREFIX: harness.settings.prefix,
+      ATLAS_CONFIG: config,
+    };
+    const first: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      first.push((await harness.client.plan({ prompt: `q${i}`, providers: ['a', 'b', 'c'] }))[0]!.provider);
+      const result = await runCli(
+        ['query', '-q', `q${i}`, '--providers', 'a', 'b', 'c', '--plan', '--json'],
+        otherProcess,
+      );
+      first.push(JSON.parse(result.stdout)[0].provider);
     }
     const counts = Object.fromEntries(
-      ['a', 'b', 'c'].map((name) => [name, served.filter((provider) => provider === name).length]),
+      ['a', 'b', 'c'].map((name) => [name, first.filter((provider) => provider === name).length]),
     );
     expect(counts).toEqual({ a: 4, b: 4, c: 4 });
+    expect(first.slice(0, 3)).toEqual(['a', 'b', 'c']);
   });
 
   it('routes cost-optimized to the cheapest model and task-aware to the strongest', async () => {
