@@ -1,23 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RequestFailedError } from '../../src/shared/errors.js';
-import { readFleetStatus } from '../../src/shared/fleet-status.js';
-import { GenerationQueues } from '../../src/shared/queues.js';
 import { createHarness, type Harness, mockInstances } from '../support/generation-harness.js';
 
 let harness: Harness;
 afterEach(async () => {
   await harness?.close();
 });
-
-async function breakerOf(instance: string): Promise<string | undefined> {
-  const queues = new GenerationQueues(harness.redis, harness.keys, harness.settings.generation);
-  try {
-    const status = await readFleetStatus(harness.redis, harness.keys, queues, harness.settings);
-    return status.instances.find((entry) => entry.instance === instance)?.breaker;
-  } finally {
-    await queues.close();
-  }
-}
 
 describe('failover by re-queue', () => {
   it('completes on the next instance when the first is unavailable, listing both hops', async () => {
@@ -53,7 +41,7 @@ describe('failover by re-queue', () => {
       const result = await harness.client.generate({ prompt: `r${i}`, providers: ['mock-a', 'mock-b'] });
       expect(result.provider).toBe('mock-b');
     }
-    expect(await breakerOf('mock-a')).toBe('open');
+    expect(await harness.breakerOf('mock-a')).toBe('open');
     const callsWhenOpen = flaky.calls;
     // Producers now put the open instance at the back, and its workers fail fast without calling it.
     expect((await harness.client.plan({ prompt: 'x', providers: ['mock-a', 'mock-b'] }))[0]?.provider).toBe(
@@ -68,11 +56,11 @@ describe('failover by re-queue', () => {
     expect(flaky.calls).toBe(callsWhenOpen);
 
     flaky.down = undefined;
-    await expect.poll(() => breakerOf('mock-a'), { timeout: 5_000 }).toBe('half-open');
+    await expect.poll(() => harness.breakerOf('mock-a'), { timeout: 5_000 }).toBe('half-open');
     const probed = await harness.client.generate({ prompt: 'probe', providers: ['mock-a', 'mock-b'] });
     expect(probed.provider).toBe('mock-a');
     expect(flaky.calls).toBe(callsWhenOpen + 1);
-    expect(await breakerOf('mock-a')).toBe('closed');
+    expect(await harness.breakerOf('mock-a')).toBe('closed');
     const after = await harness.client.generate({ prompt: 'back', providers: ['mock-a', 'mock-b'] });
     expect(after.provider).toBe('mock-a');
   });

@@ -1,6 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFleetStatus } from '../../src/shared/fleet-status.js';
-import { GenerationQueues } from '../../src/shared/queues.js';
 import { type OpenAIFake, startOpenAIFake } from '../fakes/openai-fake.js';
 import { createHarness, type Harness } from '../support/generation-harness.js';
 
@@ -10,16 +8,6 @@ afterEach(async () => {
   await harness?.close();
   await fake?.close();
 });
-
-async function breakerOf(instance: string): Promise<string | undefined> {
-  const queues = new GenerationQueues(harness.redis, harness.keys, harness.settings.generation);
-  try {
-    const status = await readFleetStatus(harness.redis, harness.keys, queues, harness.settings);
-    return status.instances.find((entry) => entry.instance === instance)?.breaker;
-  } finally {
-    await queues.close();
-  }
-}
 
 // The primary is the real OpenAI SDK against the wire fake; the backup a mock. Two worker fleets serve both.
 describe.each(['server-error', 'refused', 'hang'] as const)(
@@ -49,15 +37,15 @@ describe.each(['server-error', 'refused', 'hang'] as const)(
       if (fault === 'refused') await fake.server.goDown();
       else fake.server.failAlways(fault);
       for (let i = 0; i < 6; i++) expect((await ask(`during ${i}`)).provider).toBe('backup');
-      expect(await breakerOf('primary')).toBe('open');
+      expect(await harness.breakerOf('primary')).toBe('open');
 
       if (fault === 'refused') await fake.server.comeBack();
       else fake.server.recover();
-      await expect.poll(() => breakerOf('primary'), { timeout: 5_000 }).toBe('half-open');
+      await expect.poll(() => harness.breakerOf('primary'), { timeout: 5_000 }).toBe('half-open');
       const before = fake.server.requests.length;
       expect((await ask('probe')).provider).toBe('primary');
       expect(fake.server.requests.length - before).toBe(1);
-      expect(await breakerOf('primary')).toBe('closed');
+      expect(await harness.breakerOf('primary')).toBe('closed');
       expect((await ask('after')).provider).toBe('primary');
     });
   },

@@ -1,11 +1,13 @@
 import { AtlasClient } from '../../src/producer/atlas-client.js';
 import { type FileSettings, loadSettings, type Settings } from '../../src/shared/config.js';
+import { readFleetStatus } from '../../src/shared/fleet-status.js';
 import { createKeys, type Keys } from '../../src/shared/keys.js';
 import { createLogger } from '../../src/shared/log.js';
 import { builtInCatalogue } from '../../src/shared/providers/catalogue.js';
 import { providerFromSettings } from '../../src/shared/providers/create-provider.js';
 import { MockProvider } from '../../src/shared/providers/mock/mock-provider.js';
 import type { Provider } from '../../src/shared/providers/provider.js';
+import { GenerationQueues } from '../../src/shared/queues.js';
 import type { Redis } from '../../src/shared/redis.js';
 import { type StartWorkersOptions, startWorkers, type WorkerFleet } from '../../src/workers/start-workers.js';
 import { connect, deletePrefix, freshPrefix, redisUrl } from './redis.js';
@@ -42,6 +44,8 @@ export interface Harness {
   /** Providers built for the workers started so far, by instance: switchable, so tests can take one down. */
   providers: Map<string, SwitchableProvider>;
   startWorkers(options?: Partial<StartWorkersOptions>): Promise<WorkerFleet>;
+  /** An instance's breaker as `atlas status` reports it: closed, open or half-open. */
+  breakerOf(instance: string): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -79,6 +83,15 @@ export async function createHarness(overrides: FileSettings = {}, label?: string
       });
       fleets.push(fleet);
       return fleet;
+    },
+    async breakerOf(instance) {
+      const queues = new GenerationQueues(redis, keys, settings.generation);
+      try {
+        const status = await readFleetStatus(redis, keys, queues, settings);
+        return status.instances.find((entry) => entry.instance === instance)?.breaker;
+      } finally {
+        await queues.close();
+      }
     },
     async close() {
       await client.close();
