@@ -4,6 +4,7 @@ import { AtlasError } from '../../errors.js';
 import type { ToolCall } from '../../jobs.js';
 import { registerSecret } from '../../log.js';
 import { throwIfAborted } from '../abort.js';
+import { CallDeadline } from '../call-deadline.js';
 import {
   defaultModels,
   estimateCostUsd,
@@ -56,11 +57,12 @@ export class AnthropicProvider implements Provider {
 
   async generate(request: ProviderRequest, signal?: AbortSignal): Promise<ProviderResponse> {
     const model = request.model ?? this.defaultModel;
+    const deadline = new CallDeadline(this.settings.timeoutMs, signal);
     try {
       checkContextWindow(request, findModel(this.catalogue, model), this.name);
       const message = await this.client().messages.create(
         toAnthropicRequest(request, model, defaultMaxTokens),
-        { signal },
+        { signal: deadline.signal },
       );
       const structured = structuredToolName(request);
       let text = '';
@@ -90,7 +92,9 @@ export class AnthropicProvider implements Provider {
         message.usage.output_tokens,
       );
     } catch (error) {
-      throw mapAnthropicError(error, this.name, signal);
+      throw deadline.failure(this.name) ?? mapAnthropicError(error, this.name, signal);
+    } finally {
+      deadline.dispose();
     }
   }
 
@@ -105,13 +109,16 @@ export class AnthropicProvider implements Provider {
     let finished = false;
     const blocks = new Map<number, { id: string; name: string; json: string }>();
     const toolCalls: ToolCall[] = [];
+    const deadline = new CallDeadline(this.settings.timeoutMs, signal);
     try {
       checkContextWindow(request, findModel(this.catalogue, model), this.name);
       const events = await this.client().messages.create(
         { ...toAnthropicRequest(request, model, defaultMaxTokens), stream: true },
-        { signal },
+        { signal: deadline.signal },
       );
       for await (const event of events) {
+        // Only the server's silence counts against the deadline, not the time a part spends with the consumer.
+        deadline.pause();
         throwIfAborted(signal, this.name);
         switch (event.type) {
           case 'message_start':
@@ -165,6 +172,7 @@ export class AnthropicProvider implements Provider {
             finished = true;
             break;
         }
+        deadline.touch();
       }
       if (!finished) {
         throw new AtlasError('unavailable', `${this.name}: the stream ended before message_stop`, {
@@ -182,7 +190,9 @@ export class AnthropicProvider implements Provider {
         response: this.response(text, toolCalls, finishReason, reportedModel, inputTokens, outputTokens),
       };
     } catch (error) {
-      throw mapAnthropicError(error, this.name, signal);
+      throw deadline.failure(this.name) ?? mapAnthropicError(error, this.name, signal);
+    } finally {
+      deadline.dispose();
     }
   }
 

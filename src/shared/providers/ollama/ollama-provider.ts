@@ -3,7 +3,8 @@ import type { OllamaInstanceSettings } from '../../config.js';
 import { AtlasError } from '../../errors.js';
 import type { ToolCall } from '../../jobs.js';
 import { registerSecret } from '../../log.js';
-import { cancelledError, throwIfAborted } from '../abort.js';
+import { throwIfAborted } from '../abort.js';
+import { CallDeadline } from '../call-deadline.js';
 import {
   defaultModels,
   estimateCostUsd,
@@ -31,13 +32,11 @@ export interface OllamaProviderOptions {
   catalogue: readonly ModelInfo[];
 }
 
-/** What one call learned on the wire, for telling its failures apart. */
+/** One call: its own client, its deadline, and what it learned on the wire. */
 interface CallState {
   client: Ollama;
-  signal: AbortSignal | undefined;
-  timedOut: () => boolean;
+  deadline: CallDeadline;
   retryAfterMs: () => number | undefined;
-  done: () => void;
 }
 
 /**
@@ -74,7 +73,7 @@ export class OllamaProvider implements Provider {
     } catch (error) {
       throw this.mapError(error, call);
     } finally {
-      call.done();
+      call.deadline.dispose();
     }
   }
 
@@ -87,6 +86,8 @@ export class OllamaProvider implements Provider {
       let text = '';
       const toolCalls: ToolCall[] = [];
       for await (const part of parts) {
+        // Only the server's silence counts against the deadline, not the time a part spends with the consumer.
+        call.deadline.pause();
         throwIfAborted(signal, this.name);
         if (part.message.content) {
           text += part.message.content;
@@ -100,6 +101,7 @@ export class OllamaProvider implements Provider {
           yield { type: 'finish', response: this.response(part, text, toolCalls) };
           return;
         }
+        call.deadline.touch();
       }
       throw new AtlasError('unavailable', `${this.name}: the stream ended before its final part`, {
         provider: this.name,
@@ -107,7 +109,7 @@ export class OllamaProvider implements Provider {
     } catch (error) {
       throw this.mapError(error, call);
     } finally {
-      call.done();
+      call.deadline.dispose();
     }
   }
 
@@ -124,7 +126,7 @@ export class OllamaProvider implements Provider {
     } catch (error) {
       throw this.mapError(error, call);
     } finally {
-      call.done();
+      call.deadline.dispose();
     }
   }
 
@@ -143,21 +145,15 @@ export class OllamaProvider implements Provider {
         error: { kind, message },
       };
     } finally {
-      call.done();
+      call.deadline.dispose();
     }
   }
 
   private call(signal: AbortSignal | undefined): CallState {
-    const timeout = new AbortController();
-    let timedOut = false;
+    const deadline = new CallDeadline(this.settings.timeoutMs, signal);
     let waitMs: number | undefined;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      timeout.abort();
-    }, this.settings.timeoutMs);
-    const joined = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
     const boundFetch: typeof fetch = async (input, init) => {
-      const response = await fetch(input, { ...init, signal: joined });
+      const response = await fetch(input, { ...init, signal: deadline.signal });
       // The package's errors drop the headers; keep Retry-After here.
       if (response.status === 429) waitMs = retryAfterMs(response.headers);
       return response;
@@ -167,22 +163,12 @@ export class OllamaProvider implements Provider {
       fetch: boundFetch,
       ...(this.apiKey ? { headers: { Authorization: `Bearer ${this.apiKey}` } } : {}),
     });
-    return {
-      client,
-      signal,
-      timedOut: () => timedOut,
-      retryAfterMs: () => waitMs,
-      done: () => clearTimeout(timer),
-    };
+    return { client, deadline, retryAfterMs: () => waitMs };
   }
 
   private mapError(error: unknown, call: CallState): AtlasError {
-    if (call.signal?.aborted) return cancelledError(this.name, error);
-    if (call.timedOut())
-      return new AtlasError('timeout', `${this.name}: no answer within ${this.settings.timeoutMs} ms`, {
-        provider: this.name,
-        cause: error,
-      });
+    const stopped = call.deadline.failure(this.name);
+    if (stopped) return stopped;
     if (error instanceof AtlasError) return error;
     const status = (error as { status_code?: unknown }).status_code;
     if (typeof status === 'number') {

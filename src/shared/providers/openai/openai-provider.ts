@@ -4,6 +4,7 @@ import { AtlasError } from '../../errors.js';
 import type { Usage } from '../../jobs.js';
 import { registerSecret } from '../../log.js';
 import { throwIfAborted } from '../abort.js';
+import { CallDeadline } from '../call-deadline.js';
 import {
   defaultModels,
   estimateCostUsd,
@@ -20,7 +21,6 @@ import type {
   ProviderResponse,
   StreamPart,
 } from '../provider.js';
-import { CallDeadline } from './call-deadline.js';
 import { mapOpenAIError } from './map-openai-error.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 import { toOpenAIRequest } from './map-openai-request.js';

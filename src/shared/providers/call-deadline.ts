@@ -1,5 +1,5 @@
-import { AtlasError } from '../../errors.js';
-import { cancelledError } from '../abort.js';
+import { AtlasError } from '../errors.js';
+import { cancelledError } from './abort.js';
 
 /**
  * The SDK's own timeout stops once response headers arrive, so a server that answers headers and then
