@@ -17,8 +17,6 @@ export interface Keys {
   request(requestId: string): string;
   /** Stream of a request's events. */
   events(requestId: string): string;
-  /** Flag set when a request is cancelled. */
-  cancelFlag(requestId: string): string;
   /** Pub/sub channel on which cancellations are announced. */
   readonly cancelChannel: string;
   /** Shared circuit-breaker state of one instance. */
@@ -56,7 +54,6 @@ export function createKeys(prefix: string): Keys {
     generationJobId: (requestId, hop) => `${requestId}.${hop}`,
     request: (requestId) => at('req', requestId),
     events: (requestId) => at('req', requestId, 'events'),
-    cancelFlag: (requestId) => at('req', requestId, 'cancel'),
     cancelChannel: at('cancel'),
     breaker: (instance) => at('breaker', instance),
     breakerProbe: (instance) => at('breaker', instance, 'probe'),
