@@ -7,7 +7,9 @@ import type { GenerationContext } from './generation-context.js';
 /**
  * Moves requests out of queues nobody serves. Any worker may run it; a lock makes one sweep at a time
  * across the fleet. A request waiting longer than `sweepAfterMs` in the queue of an instance with no
- * live worker goes to its next hop as if that instance had been unavailable.
+ * live worker goes to its next hop as if that instance had been unavailable; so does one left active
+ * by a worker that died, once its lock has expired (BullMQ's stalled check needs a live worker of that
+ * queue, and there is none).
  */
 export async function sweepOnce(
   context: GenerationContext,
@@ -24,8 +26,15 @@ export async function sweepOnce(
     for (const { instance, liveWorkers } of health) {
       if (liveWorkers > 0) continue;
       const queue = queues.get(instance);
-      const jobs = await queue.getWaiting(0, 199);
-      for (const job of jobs) {
+      const waiting = await queue.getWaiting(0, 199);
+      const active = await queue.getActive(0, 199);
+      const abandoned = [];
+      for (const job of active) {
+        const locked = await redis.exists(queue.toKey(`${job.id}:lock`));
+        if (!locked && now - (job.processedOn ?? job.timestamp) >= settings.generation.sweepAfterMs)
+          abandoned.push(job);
+      }
+      for (const job of [...waiting, ...abandoned]) {
         if (now - job.timestamp < settings.generation.sweepAfterMs) continue;
         const parsed = generationJobSchema.safeParse(job.data);
         if (!parsed.success) continue;
@@ -34,14 +43,16 @@ export async function sweepOnce(
           record &&
           record.hop === parsed.data.hop &&
           record.instance === instance &&
-          record.status === 'queued'
+          (record.status === 'queued' || record.status === 'running')
         ) {
           const model = record.plan.find((step) => step.provider === instance)?.model ?? '';
           const error = new AtlasError('unavailable', `${instance}: no live worker serves this instance`, {
             provider: instance,
           });
           const hops = [...record.hops, hopOf(instance, model, now - job.timestamp, error)];
-          await forwardRequest(context, record, error, hops, false);
+          // A dead worker may have streamed part of an answer: the reader is told to start over.
+          const deltasMayHaveBeenSent = record.status === 'running' && record.request.stream === true;
+          await forwardRequest(context, record, error, hops, deltasMayHaveBeenSent);
           moved++;
         }
         // The next hop (or the failure) is recorded first; only then does the stranded job go.

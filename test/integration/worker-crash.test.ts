@@ -44,3 +44,28 @@ describe('a worker killed mid-job', () => {
     }
   }, 60_000);
 });
+
+describe('the only worker of an instance killed mid-job', () => {
+  it('has its requests, waiting and in flight, moved to the next instance by the sweeper', async () => {
+    harness = await createHarness(
+      { providers: { solo: { type: 'mock', latencyMs: 1_000 }, backup: { type: 'mock' } } },
+      'crash-solo',
+    );
+    const solo = await spawnWorker(harness.settings, ['solo'], { ATLAS_TEST_CONCURRENCY: '2' });
+    processes.push(solo);
+    // The backup's worker runs the sweeper; nothing else serves `solo`.
+    await harness.startWorkers({ providers: ['backup'] });
+    const ids = await Promise.all(
+      Array.from({ length: 6 }, (_, index) =>
+        harness.client.submit({ prompt: `solo ${index}`, providers: ['solo', 'backup'] }),
+      ),
+    );
+    await expect
+      .poll(async () => (await harness.client.get(ids[0]!))?.status, { timeout: 5_000 })
+      .toBe('running');
+    await solo.kill('SIGKILL');
+    const results = await Promise.all(ids.map((id) => harness.client.wait(id, { timeoutMs: 20_000 })));
+    for (const result of results) expect(result.provider).toBe('backup');
+    expect(results.some((result) => result.hops[0]?.error?.message.includes('no live worker'))).toBe(true);
+  }, 40_000);
+});
