@@ -1,9 +1,10 @@
 // (b) Latency Atlas adds at a fixed request rate: the same chat call through the queue (producer →
-// Redis → worker → OpenAI SDK → fake → Redis → producer) against a direct SDK call to the same fake.
+// Redis → worker process → OpenAI SDK → fake → Redis → producer) against a direct SDK call to the
+// same fake from the producer's process.
+
+import { spawn } from 'node:child_process';
 import OpenAI from 'openai';
 import { AtlasClient } from '../src/producer/atlas-client.js';
-import { createLogger } from '../src/shared/log.js';
-import { startWorkers } from '../src/workers/start-workers.js';
 import { startOpenAIFake } from '../test/fakes/openai-fake.js';
 import { benchRedis, benchSettings, cleanup, round, summarize } from './support.js';
 
@@ -34,12 +35,18 @@ const settings = benchSettings(redis.url, prefix, {
 });
 process.env['ATLAS_BENCH_KEY'] = fake.apiKey;
 const sdk = new OpenAI({ apiKey: fake.apiKey, baseURL: fake.baseURL, maxRetries: 0 });
-const workers = await startWorkers({
-  settings,
-  concurrency: 200,
-  log: createLogger({ level: 'silent' }),
-  sweep: false,
-});
+// Workers in their own process, as deployed: the producer and the fake stay here.
+const workers = spawn(
+  process.execPath,
+  ['--import', 'tsx', 'bench/worker-process.ts', JSON.stringify(settings), '200'],
+  {
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
+await new Promise<void>((resolve) =>
+  workers.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve()),
+);
 const client = new AtlasClient({ settings });
 try {
   const request = {
@@ -71,7 +78,8 @@ try {
   );
 } finally {
   await client.close();
-  await workers.close();
+  workers.kill('SIGTERM');
+  await new Promise((resolve) => workers.once('exit', resolve));
   await fake.close();
   await cleanup(redis.url, prefix);
   await redis.stop();
