@@ -39,7 +39,7 @@ export function validateWhere(where: unknown, path = 'where'): Where {
       if (entries.length !== 1) throw new ValidationError(path, `expected ${key} alone in its object`);
       if (!Array.isArray(value) || value.length === 0)
         throw new ValidationError(`${path}.${key}`, 'expected a non-empty list of filters');
-      value.forEach((child, index) => validateWhere(child, `${path}.${key}[${index}]`));
+      for (const [index, child] of value.entries()) validateWhere(child, `${path}.${key}[${index}]`);
       continue;
     }
     if (key.startsWith('$'))
@@ -91,7 +91,8 @@ export function validateWhereDocument(where: unknown, path = 'whereDocument'): W
   } else if (operator === '$and' || operator === '$or') {
     if (!Array.isArray(operand) || operand.length === 0)
       throw new ValidationError(`${path}.${operator}`, 'expected a non-empty list of filters');
-    operand.forEach((child, index) => validateWhereDocument(child, `${path}.${operator}[${index}]`));
+    for (const [index, child] of operand.entries())
+      validateWhereDocument(child, `${path}.${operator}[${index}]`);
   } else {
     throw new ValidationError(
       `${path}.${operator}`,

@@ -47,7 +47,7 @@ export function chunkRecursive(text: string, options: RecursiveChunkOptions = {}
 function split(text: string, span: Span, level: number, chunkSize: number): Span[] {
   if (countTokens(text.slice(span.start, span.end)) <= chunkSize) return [span];
   const separator = separators[level];
-  if (!separator) return cut(text, span, chunkSize);
+  if (!separator) return cut(span, chunkSize);
   const parts: Span[] = [];
   let start = span.start;
   const region = text.slice(span.start, span.end);
@@ -62,7 +62,7 @@ function split(text: string, span: Span, level: number, chunkSize: number): Span
 }
 
 /** A run with no separator left (one enormous word): cut by characters, about four to a token. */
-function cut(text: string, span: Span, chunkSize: number): Span[] {
+function cut(span: Span, chunkSize: number): Span[] {
   const width = chunkSize * 4;
   const spans: Span[] = [];
   for (let start = span.start; start < span.end; start += width)
