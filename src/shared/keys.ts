@@ -31,6 +31,8 @@ export interface Keys {
   readonly sweeperLock: string;
   /** Idempotency key → request id. */
   idempotency(key: string): string;
+  /** Hash of a collection's documents: document id → content hash, version and chunk count. */
+  documents(collection: string): string;
 }
 
 const unsafeName = /[:\s]/;
@@ -61,5 +63,6 @@ export function createKeys(prefix: string): Keys {
     roundRobin: (group) => at('rr', group),
     sweeperLock: at('sweeper'),
     idempotency: (key) => at('idem', key),
+    documents: (collection) => at('docs', collection),
   };
 }
