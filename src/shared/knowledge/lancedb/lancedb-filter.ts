@@ -1,0 +1,76 @@
+import type { FieldCondition, Scalar, Where, WhereDocument } from '../where-filter.js';
+
+/** Metadata fields live in columns named `m_<field>`; names are limited so they can be quoted safely. */
+export function metadataColumn(field: string): string {
+  return `m_${field.replace(/[^A-Za-z0-9_]/g, '_')}`;
+}
+
+const literal = (value: Scalar): string =>
+  typeof value === 'string'
+    ? `'${value.replace(/'/g, "''")}'`
+    : typeof value === 'boolean'
+      ? value
+        ? 'TRUE'
+        : 'FALSE'
+      : String(value);
+
+/**
+ * The filter language as a SQL predicate, with the reference meaning: a field a row lacks (NULL, or a
+ * column the table does not have yet) fails comparisons and passes $ne and $nin.
+ */
+export function toLanceSql(
+  where: Where | undefined,
+  whereDocument: WhereDocument | undefined,
+  columns: ReadonlySet<string>,
+): string | undefined {
+  const parts = [where && fromWhere(where, columns), whereDocument && fromDocument(whereDocument)].filter(
+    (part): part is string => Boolean(part),
+  );
+  return parts.length ? parts.map((part) => `(${part})`).join(' AND ') : undefined;
+}
+
+function fromWhere(where: Where, columns: ReadonlySet<string>): string {
+  if ('$and' in where && Array.isArray(where.$and))
+    return where.$and.map((child) => `(${fromWhere(child, columns)})`).join(' AND ');
+  if ('$or' in where && Array.isArray(where.$or))
+    return where.$or.map((child) => `(${fromWhere(child, columns)})`).join(' OR ');
+  return Object.entries(where as Record<string, Scalar | FieldCondition>)
+    .map(([field, condition]) => {
+      const column = metadataColumn(field);
+      const [operator, operand] =
+        typeof condition === 'object'
+          ? (Object.entries(condition)[0] as [string, unknown])
+          : ['$eq', condition];
+      const negative = operator === '$ne' || operator === '$nin';
+      if (!columns.has(column)) return negative ? 'TRUE' : 'FALSE';
+      const name = `\`${column}\``;
+      switch (operator) {
+        case '$eq':
+          return `${name} = ${literal(operand as Scalar)}`;
+        case '$ne':
+          return `(${name} IS NULL OR ${name} <> ${literal(operand as Scalar)})`;
+        case '$gt':
+          return `${name} > ${literal(operand as number)}`;
+        case '$gte':
+          return `${name} >= ${literal(operand as number)}`;
+        case '$lt':
+          return `${name} < ${literal(operand as number)}`;
+        case '$lte':
+          return `${name} <= ${literal(operand as number)}`;
+        case '$in':
+          return `${name} IN (${(operand as Scalar[]).map(literal).join(', ')})`;
+        default:
+          return `(${name} IS NULL OR ${name} NOT IN (${(operand as Scalar[]).map(literal).join(', ')}))`;
+      }
+    })
+    .join(' AND ');
+}
+
+/** Substring tests on the text column, as `$contains` means. */
+function fromDocument(where: WhereDocument): string {
+  const like = (needle: string) => `'%${needle.replace(/'/g, "''").replace(/[\\%_]/g, '\\$&')}%'`;
+  if ('$contains' in where) return `text LIKE ${like(where.$contains)} ESCAPE '\\'`;
+  if ('$not_contains' in where) return `text NOT LIKE ${like(where.$not_contains)} ESCAPE '\\'`;
+  if ('$and' in where) return where.$and.map((child) => `(${fromDocument(child)})`).join(' AND ');
+  return where.$or.map((child) => `(${fromDocument(child)})`).join(' OR ');
+}

@@ -1,0 +1,202 @@
+import { mkdirSync } from 'node:fs';
+import * as lancedb from '@lancedb/lancedb';
+import { ValidationError } from '../../errors.js';
+import type { CollectionInfo, SearchHit, SearchOptions, StoredChunk, VectorStore } from '../vector-store.js';
+import type { Scalar, Where, WhereDocument } from '../where-filter.js';
+import { metadataColumn, toLanceSql } from './lancedb-filter.js';
+
+type Row = Record<string, unknown>;
+const infoTable = '_atlas_collections';
+
+/**
+ * The embedded store: LanceDB files in a folder, no server. One table per collection; metadata fields
+ * become `m_<field>` columns (added as new fields appear) so filters run as SQL; a full-text index on
+ * the text serves keyword search, and hybrid search fuses both with reciprocal-rank fusion.
+ */
+export class LanceDbStore implements VectorStore {
+  private connection: Promise<lancedb.Connection> | undefined;
+  private readonly tables = new Map<string, lancedb.Table>();
+  private readonly ftsReady = new Set<string>();
+
+  constructor(private readonly directory: string) {}
+
+  async ensureCollection(info: CollectionInfo): Promise<void> {
+    const db = await this.db();
+    const names = await db.tableNames();
+    if (!names.includes(infoTable)) {
+      await db.createTable(infoTable, [
+        { name: info.name, embedding_model: info.embeddingModel, dimensions: info.dimensions },
+      ]);
+      return;
+    }
+    const table = await db.openTable(infoTable);
+    const [existing] = (await table
+      .query()
+      .where(`name = '${info.name.replace(/'/g, "''")}'`)
+      .toArray()) as Row[];
+    if (!existing) {
+      await table.add([
+        { name: info.name, embedding_model: info.embeddingModel, dimensions: info.dimensions },
+      ]);
+      return;
+    }
+    if (
+      existing['embedding_model'] !== info.embeddingModel ||
+      Number(existing['dimensions']) !== info.dimensions
+    ) {
+      throw new ValidationError(
+        'embedder',
+        `collection '${info.name}' holds ${existing['embedding_model']} vectors of ${existing['dimensions']} dimensions; got ${info.embeddingModel} with ${info.dimensions}. Use that embedder or another collection.`,
+      );
+    }
+  }
+
+  async upsert(collection: string, chunks: StoredChunk[]): Promise<void> {
+    if (chunks.length === 0) return;
+    const rows = chunks.map((chunk) => ({
+      id: chunk.id,
+      document_id: chunk.documentId,
+      chunk_index: chunk.chunkIndex,
+      version: chunk.version,
+      text: chunk.text,
+      vector: chunk.vector,
+      metadata_json: JSON.stringify(chunk.metadata),
+      ...Object.fromEntries(
+        Object.entries(chunk.metadata).map(([field, value]) => [metadataColumn(field), value]),
+      ),
+    }));
+    const table = await this.table(collection);
+    if (!table) {
+      const db = await this.db();
+      this.tables.set(collection, await db.createTable(collection, rows));
+    } else {
+      await this.addMissingColumns(table, chunks);
+      await table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
+    }
+    this.ftsReady.delete(collection);
+  }
+
+  async deleteDocument(
+    collection: string,
+    documentId: string,
+    options: { exceptVersion?: number } = {},
+  ): Promise<number> {
+    const table = await this.table(collection);
+    if (!table) return 0;
+    const predicate = `document_id = '${documentId.replace(/'/g, "''")}'${options.exceptVersion === undefined ? '' : ` AND version <> ${options.exceptVersion}`}`;
+    const count = await table.countRows(predicate);
+    if (count > 0) await table.delete(predicate);
+    return count;
+  }
+
+  async count(
+    collection: string,
+    filter: { where?: Where; whereDocument?: WhereDocument } = {},
+  ): Promise<number> {
+    const table = await this.table(collection);
+    if (!table) return 0;
+    const sql = toLanceSql(filter.where, filter.whereDocument, await this.columns(table));
+    return table.countRows(sql);
+  }
+
+  async search(collection: string, options: SearchOptions): Promise<SearchHit[]> {
+    const table = await this.table(collection);
+    if (!table) return [];
+    const k = options.k ?? 5;
+    const sql = toLanceSql(options.where, options.whereDocument, await this.columns(table));
+    if (options.mode !== 'semantic') await this.ensureFullTextIndex(collection, table);
+    let query: lancedb.Query | lancedb.VectorQuery;
+    if (options.mode === 'semantic') query = table.vectorSearch(requireVector(options));
+    else if (options.mode === 'keyword') query = table.query().fullTextSearch(requireQuery(options));
+    else {
+      query = table
+        .query()
+        .fullTextSearch(requireQuery(options))
+        .nearestTo(requireVector(options))
+        .rerank(await lancedb.rerankers.RRFReranker.create());
+    }
+    if (sql) query = query.where(sql) as typeof query;
+    const rows = (await query.limit(k).toArray()) as Row[];
+    return rows.map((row) => ({
+      id: String(row['id']),
+      documentId: String(row['document_id']),
+      chunkIndex: Number(row['chunk_index']),
+      text: String(row['text']),
+      metadata: JSON.parse(String(row['metadata_json'])) as Record<string, Scalar>,
+      score: scoreOf(row, options.mode),
+    }));
+  }
+
+  /** Compacts the files and drops old versions; worth running after big ingestions. */
+  async compact(collection: string): Promise<void> {
+    await (await this.table(collection))?.optimize();
+  }
+
+  async close(): Promise<void> {
+    (await this.connection)?.close();
+    this.tables.clear();
+  }
+
+  private db(): Promise<lancedb.Connection> {
+    if (!this.connection) {
+      mkdirSync(this.directory, { recursive: true });
+      this.connection = lancedb.connect(this.directory);
+    }
+    return this.connection;
+  }
+
+  private async table(collection: string): Promise<lancedb.Table | undefined> {
+    const cached = this.tables.get(collection);
+    if (cached) return cached;
+    const db = await this.db();
+    if (!(await db.tableNames()).includes(collection)) return undefined;
+    const table = await db.openTable(collection);
+    this.tables.set(collection, table);
+    return table;
+  }
+
+  private async columns(table: lancedb.Table): Promise<Set<string>> {
+    return new Set((await table.schema()).fields.map((field) => field.name));
+  }
+
+  private async addMissingColumns(table: lancedb.Table, chunks: StoredChunk[]): Promise<void> {
+    const existing = await this.columns(table);
+    const added = new Map<string, string>();
+    for (const chunk of chunks) {
+      for (const [field, value] of Object.entries(chunk.metadata)) {
+        const column = metadataColumn(field);
+        if (existing.has(column) || added.has(column)) continue;
+        added.set(
+          column,
+          typeof value === 'string' ? 'STRING' : typeof value === 'boolean' ? 'BOOLEAN' : 'DOUBLE',
+        );
+      }
+    }
+    if (added.size > 0) {
+      await table.addColumns([...added].map(([name, type]) => ({ name, valueSql: `CAST(NULL AS ${type})` })));
+    }
+  }
+
+  private async ensureFullTextIndex(collection: string, table: lancedb.Table): Promise<void> {
+    if (this.ftsReady.has(collection)) return;
+    await table.createIndex('text', { config: lancedb.Index.fts(), replace: true });
+    this.ftsReady.add(collection);
+  }
+}
+
+function requireVector(options: SearchOptions): number[] {
+  if (!options.vector)
+    throw new ValidationError('vector', `${options.mode} search needs the query's embedding`);
+  return options.vector;
+}
+
+function requireQuery(options: SearchOptions): string {
+  if (!options.query?.trim()) throw new ValidationError('query', `${options.mode} search needs query words`);
+  return options.query;
+}
+
+function scoreOf(row: Row, mode: SearchOptions['mode']): number {
+  if (mode === 'semantic') return -Number(row['_distance']);
+  if (mode === 'keyword') return Number(row['_score']);
+  return Number(row['_relevance_score']);
+}

@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/shared/errors.js';
+import { chunkPointId, type StoredChunk, type VectorStore } from '../../src/shared/knowledge/vector-store.js';
+import {
+  matchesDocument,
+  matchesWhere,
+  validateWhere,
+  validateWhereDocument,
+} from '../../src/shared/knowledge/where-filter.js';
+import { hashingEmbedding } from '../../src/shared/providers/mock/hashing-embedder.js';
+
+const dimensions = 64;
+const embed = (text: string) => hashingEmbedding(text, dimensions);
+
+const texts = [
+  [
+    'guide',
+    'Redis keeps the job queue durable with AOF enabled.',
+    { source: 'guide.md', year: 2024, lang: 'en', draft: false, score: 0.9 },
+  ],
+  [
+    'guide',
+    'BullMQ workers take jobs from the queue and run them.',
+    { source: 'guide.md', year: 2024, lang: 'en', draft: false, score: 0.5 },
+  ],
+  [
+    'notes',
+    'Circuit breakers stop calls to a failing provider.',
+    { source: 'notes.txt', year: 2022, lang: 'en', draft: true, score: 0.7 },
+  ],
+  [
+    'notes',
+    'Die Warteschlange liegt in Redis.',
+    { source: 'notes.txt', year: 2022, lang: 'de', draft: true },
+  ],
+  [
+    'faq',
+    'Qdrant stores dense and sparse vectors for hybrid search.',
+    { source: 'faq.md', year: 2020, lang: 'en', draft: false, score: 0.2 },
+  ],
+  [
+    'faq',
+    'Ollama runs models on your own machine.',
+    { source: 'faq.md', year: 2021, lang: 'en', draft: false },
+  ],
+] as const;
+
+function chunks(): StoredChunk[] {
+  const counters = new Map<string, number>();
+  return texts.map(([documentId, text, metadata]) => {
+    const chunkIndex = counters.get(documentId) ?? 0;
+    counters.set(documentId, chunkIndex + 1);
+    return {
+      id: chunkPointId(documentId, chunkIndex),
+      documentId,
+      chunkIndex,
+      version: 1,
+      text,
+      vector: embed(text),
+      metadata: { ...metadata },
+    };
+  });
+}
+
+const whereCases: unknown[] = [
+  { lang: 'en' },
+  { year: { $gte: 2022 } },
+  { year: { $lt: 2022 } },
+  { draft: { $ne: true } },
+  { lang: { $in: ['de', 'fr'] } },
+  { source: { $nin: ['faq.md'] } },
+  { score: { $gt: 0.4 } },
+  { score: 0.5 },
+  { $or: [{ year: 2020 }, { lang: 'de' }] },
+  { $and: [{ lang: 'en' }, { draft: false }, { year: { $lte: 2024 } }] },
+  { missing: { $ne: 'x' } },
+  { missing: 'x' },
+];
+const documentCases: unknown[] = [
+  { $contains: 'Redis' },
+  { $not_contains: 'queue' },
+  { $or: [{ $contains: 'vectors' }, { $contains: 'models' }] },
+];
+
+/** One suite over every vector store; filter results must equal the filter language's reference meaning. */
+export function describeVectorStoreConformance(label: string, setup: () => Promise<VectorStore>): void {
+  describe(`vector store conformance: ${label}`, () => {
+    let store: VectorStore;
+    const collection = 'conformance';
+    const stored = chunks();
+    beforeAll(async () => {
+      store = await setup();
+      await store.ensureCollection({ name: collection, embeddingModel: 'mock-embed', dimensions });
+      await store.upsert(collection, stored);
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+
+    it('refuses vectors of another embedding model or size, naming the embedder', async () => {
+      await store.ensureCollection({ name: collection, embeddingModel: 'mock-embed', dimensions });
+      const error = await store
+        .ensureCollection({ name: collection, embeddingModel: 'text-embedding-3-small', dimensions: 1536 })
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).message).toMatch(
+        /mock-embed .*64 dimensions; got text-embedding-3-small with 1536/,
+      );
+    });
+
+    it('writes the same chunk ids again without duplicates', async () => {
+      await store.upsert(collection, stored);
+      expect(await store.count(collection)).toBe(stored.length);
+    });
+
+    it('filters exactly as the filter language means, for metadata and document text', async () => {
+      for (const raw of whereCases) {
+        const where = validateWhere(raw);
+        const expected = stored.filter((chunk) => matchesWhere(chunk.metadata, where)).length;
+        expect([raw, await store.count(collection, { where })]).toEqual([raw, expected]);
+      }
+      for (const raw of documentCases) {
+        const whereDocument = validateWhereDocument(raw);
+        const expected = stored.filter((chunk) => matchesDocument(chunk.text, whereDocument)).length;
+        expect([raw, await store.count(collection, { whereDocument })]).toEqual([raw, expected]);
+      }
+    });
+
+    it('searches by meaning, by keyword and both, with filters applied', async () => {
+      const query = 'Redis job queue durable';
+      const semantic = await store.search(collection, { mode: 'semantic', vector: embed(query), k: 3 });
+      expect(semantic[0]?.text).toBe(texts[0][1]);
+      const keyword = await store.search(collection, { mode: 'keyword', query: 'breakers', k: 3 });
+      expect(keyword[0]?.text).toBe(texts[2][1]);
+      const hybrid = await store.search(collection, { mode: 'hybrid', query, vector: embed(query), k: 3 });
+      expect(hybrid[0]?.text).toBe(texts[0][1]);
+      const filtered = await store.search(collection, {
+        mode: 'semantic',
+        vector: embed(query),
+        k: 10,
+        where: { lang: 'de' },
+      });
+      expect(filtered.map((hit) => hit.text)).toEqual([texts[3][1]]);
+      expect(filtered[0]).toMatchObject({
+        documentId: 'notes',
+        chunkIndex: 1,
+        metadata: { lang: 'de', year: 2022 },
+      });
+    });
+
+    it('deletes a document’s chunks, or all but one version of them', async () => {
+      const newer = stored
+        .filter((chunk) => chunk.documentId === 'faq')
+        .map((chunk) => ({ ...chunk, id: chunkPointId('faq-v2', chunk.chunkIndex), version: 2 }));
+      await store.upsert(
+        collection,
+        newer.map((chunk) => ({ ...chunk, documentId: 'faq' })),
+      );
+      expect(await store.deleteDocument(collection, 'faq', { exceptVersion: 2 })).toBe(2);
+      expect(await store.count(collection, { where: { source: 'faq.md' } })).toBe(2);
+      expect(await store.deleteDocument(collection, 'faq')).toBe(2);
+      expect(await store.count(collection)).toBe(stored.length - 2);
+    });
+  });
+}
