@@ -18,7 +18,28 @@ const document = JSON.parse(
     ),
     'utf8',
   ),
-) as { components: { schemas: Record<string, Schema> } };
+) as { components: { schemas: Record<string, Schema> }; paths: Record<string, Record<string, Schema>> };
+
+/** Checks a request body against the schema the document gives for that method and path. */
+export function qdrantRequestErrors(method: string, path: string, body: unknown): string[] {
+  const cleanPath = path.split('?')[0]!;
+  // Literal segments win over parameters: /points/count is not /points/{id}.
+  const templates = Object.entries(document.paths).sort(
+    ([a], [b]) => a.split('{').length - b.split('{').length,
+  );
+  for (const [template, operations] of templates) {
+    const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+    if (!pattern.test(cleanPath)) continue;
+    const operation = operations[method.toLowerCase()];
+    if (!operation) return [`${method} ${template}: no such operation in the document`];
+    const schema = operation['requestBody']?.['content']?.['application/json']?.['schema'] as
+      | Schema
+      | undefined;
+    if (!schema) return body === undefined ? [] : [`${method} ${template}: the document defines no body`];
+    return check(schema, body, `${method} ${template}`);
+  }
+  return [`${method} ${cleanPath}: no such path in the document`];
+}
 
 /**
  * Checks a value against a named schema of the document (OpenAPI 3.0: $ref, anyOf/oneOf/allOf, types,

@@ -83,10 +83,13 @@ const documentCases: unknown[] = [
 ];
 
 /** One suite over every vector store; filter results must equal the filter language's reference meaning. */
-export function describeVectorStoreConformance(label: string, setup: () => Promise<VectorStore>): void {
+export function describeVectorStoreConformance(
+  label: string,
+  setup: () => Promise<VectorStore>,
+  collection = 'conformance',
+): void {
   describe(`vector store conformance: ${label}`, () => {
     let store: VectorStore;
-    const collection = 'conformance';
     const stored = chunks();
     beforeAll(async () => {
       store = await setup();

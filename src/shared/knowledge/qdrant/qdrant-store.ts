@@ -1,0 +1,197 @@
+import { QdrantClient } from '@qdrant/js-client-rest';
+import { ValidationError } from '../../errors.js';
+import type { CollectionInfo, SearchHit, SearchOptions, StoredChunk, VectorStore } from '../vector-store.js';
+import { uuidV5 } from '../vector-store.js';
+import type { Scalar, Where, WhereDocument } from '../where-filter.js';
+import { metadataField, textField, toQdrantFilter } from './qdrant-filter.js';
+import { documentTerms, queryTerms } from './sparse-terms.js';
+
+export interface QdrantStoreOptions {
+  url: string;
+  apiKey?: string;
+  /** Points per upsert request. @default 256 */
+  batchSize?: number;
+}
+
+/** Collection that records each Atlas collection's embedding model and size. */
+const infoCollection = '_atlas_collections';
+const dense = 'dense';
+const sparse = 'bm25';
+
+/**
+ * The scalable store: a Qdrant collection per Atlas collection, with a named dense vector and a
+ * BM25-style sparse vector (IDF modifier), payload indexes on the fields filters use, and hybrid
+ * search through the Query API (two prefetches fused with RRF).
+ */
+export class QdrantStore implements VectorStore {
+  private readonly client: QdrantClient;
+  private readonly batchSize: number;
+  private readonly indexed = new Map<string, Set<string>>();
+
+  constructor(options: QdrantStoreOptions) {
+    this.client = new QdrantClient({
+      url: options.url,
+      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+      checkCompatibility: false,
+    });
+    this.batchSize = options.batchSize ?? 256;
+  }
+
+  async ensureCollection(info: CollectionInfo): Promise<void> {
+    if (!(await this.client.collectionExists(infoCollection)).exists) {
+      await this.client.createCollection(infoCollection, { vectors: { size: 1, distance: 'Dot' } });
+    }
+    const pointId = uuidV5(`collection:${info.name}`);
+    const [existing] = await this.client.retrieve(infoCollection, { ids: [pointId], with_payload: true });
+    if (existing?.payload) {
+      const { embedding_model: model, dimensions } = existing.payload as {
+        embedding_model: string;
+        dimensions: number;
+      };
+      if (model !== info.embeddingModel || dimensions !== info.dimensions) {
+        throw new ValidationError(
+          'embedder',
+          `collection '${info.name}' holds ${model} vectors of ${dimensions} dimensions; got ${info.embeddingModel} with ${info.dimensions}. Use that embedder or another collection.`,
+        );
+      }
+      return;
+    }
+    if (!(await this.client.collectionExists(info.name)).exists) {
+      await this.client.createCollection(info.name, {
+        vectors: { [dense]: { size: info.dimensions, distance: 'Cosine' } },
+        sparse_vectors: { [sparse]: { modifier: 'idf' } },
+      });
+      await this.index(info.name, 'document_id', 'keyword');
+      await this.index(info.name, 'version', 'integer');
+      await this.index(info.name, textField, {
+        type: 'text',
+        tokenizer: 'word',
+        lowercase: false,
+        phrase_matching: true,
+      });
+    }
+    await this.client.upsert(infoCollection, {
+      wait: true,
+      points: [
+        {
+          id: pointId,
+          vector: [1],
+          payload: { name: info.name, embedding_model: info.embeddingModel, dimensions: info.dimensions },
+        },
+      ],
+    });
+  }
+
+  async upsert(collection: string, chunks: StoredChunk[]): Promise<void> {
+    for (const chunk of chunks) {
+      for (const [field, value] of Object.entries(chunk.metadata)) {
+        await this.index(
+          collection,
+          `${metadataField}.${field}`,
+          typeof value === 'string' ? 'keyword' : typeof value === 'boolean' ? 'bool' : 'float',
+        );
+      }
+    }
+    for (let start = 0; start < chunks.length; start += this.batchSize) {
+      await this.client.upsert(collection, {
+        wait: true,
+        points: chunks.slice(start, start + this.batchSize).map((chunk) => ({
+          id: chunk.id,
+          vector: { [dense]: chunk.vector, [sparse]: documentTerms(chunk.text) },
+          payload: {
+            document_id: chunk.documentId,
+            chunk_index: chunk.chunkIndex,
+            version: chunk.version,
+            [textField]: chunk.text,
+            [metadataField]: chunk.metadata,
+          },
+        })),
+      });
+    }
+  }
+
+  async deleteDocument(
+    collection: string,
+    documentId: string,
+    options: { exceptVersion?: number } = {},
+  ): Promise<number> {
+    const filter = {
+      must: [{ key: 'document_id', match: { value: documentId } }],
+      ...(options.exceptVersion === undefined
+        ? {}
+        : { must_not: [{ key: 'version', match: { value: options.exceptVersion } }] }),
+    };
+    const { count } = await this.client.count(collection, { filter, exact: true });
+    if (count > 0) await this.client.delete(collection, { wait: true, filter });
+    return count;
+  }
+
+  async count(
+    collection: string,
+    filter: { where?: Where; whereDocument?: WhereDocument } = {},
+  ): Promise<number> {
+    const qdrantFilter = toQdrantFilter(filter.where, filter.whereDocument);
+    return (
+      await this.client.count(collection, { ...(qdrantFilter ? { filter: qdrantFilter } : {}), exact: true })
+    ).count;
+  }
+
+  async search(collection: string, options: SearchOptions): Promise<SearchHit[]> {
+    const k = options.k ?? 5;
+    const filter = toQdrantFilter(options.where, options.whereDocument);
+    const withFilter = filter ? { filter } : {};
+    const denseQuery = () => {
+      if (!options.vector)
+        throw new ValidationError('vector', `${options.mode} search needs the query's embedding`);
+      return options.vector;
+    };
+    const sparseQuery = () => {
+      if (!options.query?.trim())
+        throw new ValidationError('query', `${options.mode} search needs query words`);
+      return queryTerms(options.query);
+    };
+    const request =
+      options.mode === 'semantic'
+        ? { query: denseQuery(), using: dense, ...withFilter }
+        : options.mode === 'keyword'
+          ? { query: sparseQuery(), using: sparse, ...withFilter }
+          : {
+              prefetch: [
+                { query: denseQuery(), using: dense, limit: k * 4, ...withFilter },
+                { query: sparseQuery(), using: sparse, limit: k * 4, ...withFilter },
+              ],
+              query: { fusion: 'rrf' as const },
+            };
+    const { points } = await this.client.query(collection, { ...request, limit: k, with_payload: true });
+    return points.map((point) => {
+      const payload = (point.payload ?? {}) as Record<string, unknown>;
+      return {
+        id: String(point.id),
+        documentId: String(payload['document_id']),
+        chunkIndex: Number(payload['chunk_index']),
+        text: String(payload[textField]),
+        metadata: (payload[metadataField] ?? {}) as Record<string, Scalar>,
+        score: point.score,
+      };
+    });
+  }
+
+  async close(): Promise<void> {}
+
+  private async index(
+    collection: string,
+    field: string,
+    schema:
+      | 'keyword'
+      | 'integer'
+      | 'float'
+      | 'bool'
+      | { type: 'text'; tokenizer: 'word'; lowercase: boolean; phrase_matching: boolean },
+  ): Promise<void> {
+    const done = this.indexed.get(collection) ?? new Set<string>();
+    if (done.has(field)) return;
+    await this.client.createPayloadIndex(collection, { wait: true, field_name: field, field_schema: schema });
+    done.add(field);
+    this.indexed.set(collection, done);
+  }
+}
