@@ -188,6 +188,8 @@ const fileSchema = z
     strategy: z.enum(strategyNames).optional(),
     providerOrder: z.array(instanceName).optional(),
     qdrantUrl: z.url().optional(),
+    /** Folder of the embedded vector store. @default .atlas/lancedb */
+    knowledgeDirectory: z.string().min(1).optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     /** Log prompt and completion text as `[redacted]`. */
     redactPrompts: z.boolean().optional(),
@@ -204,6 +206,8 @@ export interface Settings {
   providerOrder: string[];
   strategy: StrategyName;
   qdrantUrl: string | undefined;
+  /** Folder of the embedded vector store, used when no Qdrant URL is set. */
+  knowledgeDirectory: string;
   logLevel: string;
   redactPrompts: boolean;
   generation: GenerationSettings;
@@ -247,6 +251,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     providerOrder,
     strategy: merged.strategy ?? enumFromEnv(env, 'ATLAS_PROVIDER_STRATEGY', strategyNames) ?? 'failover',
     qdrantUrl: merged.qdrantUrl ?? urlFromEnv(env, 'QDRANT_URL'),
+    knowledgeDirectory: merged.knowledgeDirectory ?? env['ATLAS_KNOWLEDGE_DIR'] ?? '.atlas/lancedb',
     logLevel:
       merged.logLevel ??
       enumFromEnv(env, 'ATLAS_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) ??

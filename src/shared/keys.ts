@@ -10,6 +10,8 @@ export interface Keys {
   /** Queue for generation jobs of one provider instance. */
   generationQueue(instance: string): string;
   readonly ingestionQueue: string;
+  /** Queue of ingestion batches: the parent job of each batch's document jobs. */
+  readonly ingestionBatchQueue: string;
   readonly agentQueue: string;
   /** Job id of hop `hop` of request `requestId`: deterministic, so a retried step cannot duplicate it. */
   generationJobId(requestId: string, hop: number): string;
@@ -52,6 +54,7 @@ export function createKeys(prefix: string): Keys {
       return `gen.${instance}`;
     },
     ingestionQueue: 'ingest',
+    ingestionBatchQueue: 'ingest.batch',
     agentQueue: 'agent',
     generationJobId: (requestId, hop) => `${requestId}.${hop}`,
     request: (requestId) => at('req', requestId),

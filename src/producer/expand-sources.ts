@@ -1,0 +1,52 @@
+import { stat } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
+import fg from 'fast-glob';
+import { ValidationError } from '../shared/errors.js';
+import { typeOf } from '../shared/knowledge/loaders/loaded-document.js';
+
+export interface ExpandedSources {
+  /** Absolute file paths and URLs, sorted, without duplicates. */
+  sources: string[];
+  /** Folders that file sources must stay inside: the ones the caller named. */
+  roots: string[];
+  /** Sources skipped for their type, to report. */
+  unsupported: string[];
+}
+
+/** Turns paths, folders, globs and URLs into the list of documents to ingest. */
+export async function expandSources(inputs: readonly string[]): Promise<ExpandedSources> {
+  const sources = new Set<string>();
+  const roots = new Set<string>();
+  const unsupported: string[] = [];
+  for (const input of inputs) {
+    if (/^https?:\/\//i.test(input)) {
+      sources.add(input);
+      continue;
+    }
+    const info = await stat(input).catch(() => undefined);
+    let files: string[];
+    if (info?.isDirectory()) {
+      roots.add(resolve(input));
+      files = await fg('**/*', {
+        cwd: input,
+        absolute: true,
+        onlyFiles: true,
+        dot: false,
+        followSymbolicLinks: false,
+      });
+    } else if (info?.isFile()) {
+      roots.add(dirname(resolve(input)));
+      files = [resolve(input)];
+    } else if (fg.isDynamicPattern(input)) {
+      roots.add(resolve(fg.generateTasks(input)[0]?.base ?? '.'));
+      files = await fg(input, { absolute: true, onlyFiles: true, followSymbolicLinks: false });
+    } else {
+      throw new ValidationError('sources', `'${input}' is not a file, folder, glob or http(s) URL`);
+    }
+    for (const file of files) {
+      if (typeOf(file)) sources.add(file);
+      else unsupported.push(relative(process.cwd(), file));
+    }
+  }
+  return { sources: [...sources].sort(), roots: [...roots], unsupported };
+}

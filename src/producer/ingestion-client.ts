@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { relative } from 'node:path';
+import { FlowProducer, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ValidationError } from '../shared/errors.js';
+import type { Keys } from '../shared/keys.js';
+import { documentIdOf } from '../shared/knowledge/document-registry.js';
+import {
+  type IngestBatchJob,
+  type IngestOptions,
+  type IngestSummary,
+  ingestOptionsSchema,
+} from '../shared/knowledge/ingest-jobs.js';
+import { expandSources } from './expand-sources.js';
+
+export interface IngestProgress {
+  done: number;
+  total: number;
+}
+
+export interface SubmittedBatch {
+  batchId: string;
+  total: number;
+  /** Files passed over because Atlas does not read their type. */
+  unsupported: string[];
+}
+
+/** Submits ingestion batches as BullMQ flows (a parent per batch, a child per document) and follows them. */
+export class IngestionClient {
+  private readonly flows: FlowProducer;
+  private readonly batches: Queue<IngestBatchJob>;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {
+    this.flows = new FlowProducer({ connection: redis, prefix: keys.bullPrefix });
+    this.batches = new Queue<IngestBatchJob>(keys.ingestionBatchQueue, {
+      connection: redis,
+      prefix: keys.bullPrefix,
+    });
+  }
+
+  async ingest(inputs: readonly string[], options: IngestOptions): Promise<SubmittedBatch> {
+    const parsed = ingestOptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new ValidationError(`options.${issue.path.join('.')}`.replace(/\.$/, ''), issue.message);
+    }
+    const expanded = await expandSources(inputs);
+    if (expanded.sources.length === 0)
+      throw new ValidationError(
+        'sources',
+        'found no document of a supported type (txt, md, html, pdf, docx, json, jsonl, csv)',
+      );
+    const batchOptions = {
+      ...parsed.data,
+      roots: parsed.data.roots.length ? parsed.data.roots : expanded.roots,
+    };
+    const batchId = randomUUID();
+    // A document's id is its path inside its root (or its URL), so the same file is the same document next time.
+    const documents = expanded.sources.map((source) => {
+      const root = batchOptions.roots.find((candidate) => source.startsWith(candidate));
+      return { source, documentId: documentIdOf(root ? relative(root, source) : source) };
+    });
+    await this.flows.add({
+      name: 'batch',
+      queueName: this.keys.ingestionBatchQueue,
+      data: { batchId, documentIds: documents.map((document) => document.documentId), options: batchOptions },
+      opts: { jobId: batchId, removeOnComplete: { age: 86_400 } },
+      children: documents.map((document, index) => ({
+        name: 'document',
+        queueName: this.keys.ingestionQueue,
+        data: { batchId, source: document.source, documentId: document.documentId, options: batchOptions },
+        opts: { jobId: `${batchId}.${index}`, attempts: 3, backoff: { type: 'exponential', delay: 500 } },
+      })),
+    });
+    return { batchId, total: documents.length, unsupported: expanded.unsupported };
+  }
+
+  async progress(batchId: string): Promise<IngestProgress> {
+    const job = await this.batches.getJob(batchId);
+    if (!job) throw new ValidationError('batchId', `no ingestion batch '${batchId}'`);
+    const counts = await job.getDependenciesCount();
+    const done = (counts.processed ?? 0) + (counts.failed ?? 0) + (counts.ignored ?? 0);
+    return { done, total: done + (counts.unprocessed ?? 0) };
+  }
+
+  /** Waits for a batch's summary, reporting progress as documents finish. */
+  async wait(
+    batchId: string,
+    onProgress?: (progress: IngestProgress) => void,
+    timeoutMs = 600_000,
+  ): Promise<IngestSummary> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const job = await this.batches.getJob(batchId);
+      if (!job) throw new ValidationError('batchId', `no ingestion batch '${batchId}'`);
+      if (await job.isCompleted()) {
+        onProgress?.(await this.progress(batchId));
+        return job.returnvalue as IngestSummary;
+      }
+      if (await job.isFailed()) throw new Error(`ingestion batch ${batchId} failed: ${job.failedReason}`);
+      onProgress?.(await this.progress(batchId));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`ingestion batch ${batchId} did not finish within ${timeoutMs} ms`);
+  }
+
+  async close(): Promise<void> {
+    await this.flows.close();
+    await this.batches.close();
+  }
+}

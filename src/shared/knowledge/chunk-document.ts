@@ -1,0 +1,29 @@
+import type { Chunk } from './chunkers/chunk.js';
+import { chunkFixed } from './chunkers/chunk-fixed.js';
+import { chunkMarkdown } from './chunkers/chunk-markdown.js';
+import { chunkRecursive } from './chunkers/chunk-recursive.js';
+import { chunkSemantic } from './chunkers/chunk-semantic.js';
+import type { ParsedIngestOptions } from './ingest-jobs.js';
+import type { DocumentType } from './loaders/loaded-document.js';
+
+/** Chunks a document's text with the chunker a batch asked for; by default by headings for markdown. */
+export function chunkDocument(
+  text: string,
+  type: DocumentType,
+  options: ParsedIngestOptions,
+  embed: (texts: string[]) => Promise<number[][]>,
+): Promise<Chunk[]> | Chunk[] {
+  switch (options.chunker ?? (type === 'md' ? 'markdown' : 'recursive')) {
+    case 'fixed':
+      return chunkFixed(text, {
+        chunkSize: options.chunkSize,
+        overlap: Math.min(options.overlap, options.chunkSize - 1),
+      });
+    case 'markdown':
+      return chunkMarkdown(text, { chunkSize: options.chunkSize });
+    case 'semantic':
+      return chunkSemantic(text, { embed, chunkSize: options.chunkSize });
+    default:
+      return chunkRecursive(text, { chunkSize: options.chunkSize });
+  }
+}

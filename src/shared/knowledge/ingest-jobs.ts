@@ -1,0 +1,62 @@
+import * as z from 'zod';
+
+export const chunkerNames = ['fixed', 'recursive', 'markdown', 'semantic'] as const;
+
+/** How a batch is ingested; every document job of the batch carries it. */
+export const ingestOptionsSchema = z
+  .object({
+    collection: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1-64 letters, digits, "_" or "-"'),
+    /** @default markdown for .md documents, recursive for the rest */
+    chunker: z.enum(chunkerNames).optional(),
+    /** Tokens per chunk. @default 512 */
+    chunkSize: z.number().int().positive().default(512),
+    /** Tokens shared by neighbouring chunks (fixed chunker). @default 64 */
+    overlap: z.number().int().min(0).default(64),
+    /** Provider instance that embeds. @default the first mock instance, whose hashing embeddings are lexical */
+    embedder: z.string().min(1).optional(),
+    /** Embedding model. @default the embedder's default embedding model */
+    embeddingModel: z.string().min(1).optional(),
+    /** Delete the collection's documents that are not in this batch. @default false */
+    prune: z.boolean().default(false),
+    /** Folders that file sources must stay inside. @default the current folder */
+    roots: z.array(z.string()).default([]),
+    /** Fetch URLs on private or loopback addresses. @default false */
+    allowPrivateUrls: z.boolean().default(false),
+  })
+  .strict();
+export type IngestOptions = z.input<typeof ingestOptionsSchema>;
+export type ParsedIngestOptions = z.output<typeof ingestOptionsSchema>;
+
+export const ingestDocumentJobSchema = z.object({
+  batchId: z.string(),
+  source: z.string(),
+  documentId: z.string(),
+  options: ingestOptionsSchema,
+});
+export type IngestDocumentJob = z.infer<typeof ingestDocumentJobSchema>;
+
+export const ingestBatchJobSchema = z.object({
+  batchId: z.string(),
+  documentIds: z.array(z.string()),
+  options: ingestOptionsSchema,
+});
+export type IngestBatchJob = z.infer<typeof ingestBatchJobSchema>;
+
+export type DocumentOutcome =
+  | { source: string; outcome: 'added' | 'updated'; chunks: number; version: number }
+  | { source: string; outcome: 'skipped'; version: number }
+  | { source: string; outcome: 'failed'; reason: string };
+
+export interface IngestSummary {
+  batchId: string;
+  collection: string;
+  added: number;
+  updated: number;
+  skipped: number;
+  deleted: number;
+  failed: number;
+  failures: Array<{ source: string; reason: string }>;
+  chunks: number;
+  /** What the vectors are: `lexical` for the offline hashing embedder, `semantic` for a model's. */
+  embedding: { instance: string; model: string; kind: 'lexical' | 'semantic' };
+}

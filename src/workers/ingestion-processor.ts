@@ -1,0 +1,188 @@
+import { type Job, UnrecoverableError } from 'bullmq';
+import type { Settings } from '../shared/config.js';
+import { ValidationError } from '../shared/errors.js';
+import { chunkDocument } from '../shared/knowledge/chunk-document.js';
+import { contentHash, type DocumentRegistry } from '../shared/knowledge/document-registry.js';
+import {
+  type DocumentOutcome,
+  type IngestBatchJob,
+  type IngestDocumentJob,
+  type IngestSummary,
+  ingestBatchJobSchema,
+  ingestDocumentJobSchema,
+  type ParsedIngestOptions,
+} from '../shared/knowledge/ingest-jobs.js';
+import { readSource } from '../shared/knowledge/loaders/read-source.js';
+import { chunkPointId, type StoredChunk, type VectorStore } from '../shared/knowledge/vector-store.js';
+import type { Logger } from '../shared/log.js';
+import { defaultModels } from '../shared/providers/catalogue.js';
+import type { Provider } from '../shared/providers/provider.js';
+
+export interface IngestionContext {
+  settings: Settings;
+  registry: DocumentRegistry;
+  store: VectorStore;
+  /** The provider of a configured instance, built once per process. */
+  provider(instance: string): Provider;
+  log: Logger;
+}
+
+/** Texts per embedding request. */
+const embedBatch = 64;
+
+export interface Embedder {
+  instance: string;
+  model: string;
+  kind: 'lexical' | 'semantic';
+  embed(texts: string[]): Promise<number[][]>;
+}
+
+/** The embedder a batch asked for, or the first mock instance (hashing: lexical, offline). */
+export function resolveEmbedder(context: IngestionContext, options: ParsedIngestOptions): Embedder {
+  const instance =
+    options.embedder ??
+    Object.entries(context.settings.providers).find(([, settings]) => settings.type === 'mock')?.[0];
+  if (!instance || !context.settings.providers[instance]) {
+    throw new ValidationError(
+      'embedder',
+      `expected a configured provider instance; configured: ${Object.keys(context.settings.providers).join(', ')}`,
+    );
+  }
+  const type = context.settings.providers[instance]!.type;
+  const provider = context.provider(instance);
+  if (!provider.embed)
+    throw new ValidationError(
+      'embedder',
+      `${instance} (${type}) has no embeddings; use an openai, ollama or mock instance`,
+    );
+  const model = options.embeddingModel ?? defaultModels[type].embedding;
+  return {
+    instance,
+    model,
+    kind: type === 'mock' ? 'lexical' : 'semantic',
+    embed: async (texts) => {
+      const vectors: number[][] = [];
+      for (let start = 0; start < texts.length; start += embedBatch) {
+        vectors.push(...(await provider.embed!(texts.slice(start, start + embedBatch), { model })).vectors);
+      }
+      return vectors;
+    },
+  };
+}
+
+/**
+ * One document: read, skip if unchanged, else chunk, embed and write its new version, then drop its
+ * older chunks. Every step can run again after a crash: chunk ids are derived, the registry write is
+ * version-checked, and a skipped document still clears chunks a crash left behind. A document that
+ * cannot be read ends as `failed` with its reason; the batch goes on.
+ */
+export async function processDocument(
+  context: IngestionContext,
+  job: Job<IngestDocumentJob>,
+): Promise<DocumentOutcome> {
+  const parsed = ingestDocumentJobSchema.safeParse(job.data);
+  if (!parsed.success)
+    throw new UnrecoverableError(`job ${job.id}: not an ingestion job (${parsed.error.issues[0]?.message})`);
+  const { source, documentId } = parsed.data;
+  const options = parsed.data.options as ParsedIngestOptions;
+  const { registry, store } = context;
+  try {
+    const embedder = resolveEmbedder(context, options);
+    const document = await readSource(source, {
+      roots: options.roots,
+      allowPrivateUrls: options.allowPrivateUrls,
+    });
+    const decision = await registry.decide(options.collection, documentId, contentHash(document.text));
+    if (decision.action === 'skip') {
+      await store.deleteDocument(options.collection, documentId, { exceptVersion: decision.entry.version });
+      return { source, outcome: 'skipped', version: decision.entry.version };
+    }
+    const chunks = await chunkDocument(document.text, document.type, options, embedder.embed);
+    const vectors = await embedder.embed(chunks.map((chunk) => chunk.text));
+    await store.ensureCollection({
+      name: options.collection,
+      embeddingModel: embedder.model,
+      dimensions: vectors[0]?.length ?? 0,
+    });
+    const stored: StoredChunk[] = chunks.map((chunk, index) => ({
+      id: chunkPointId(documentId, chunk.index),
+      documentId,
+      chunkIndex: chunk.index,
+      version: decision.version,
+      text: chunk.text,
+      vector: vectors[index]!,
+      metadata: {
+        source: document.source,
+        type: document.type,
+        ...document.metadata,
+        ...(chunk.headingPath?.length ? { headings: chunk.headingPath.join(' > ') } : {}),
+      },
+    }));
+    await store.upsert(options.collection, stored);
+    const previousVersion = decision.action === 'update' ? decision.previous.version : 0;
+    await registry.record(
+      options.collection,
+      {
+        documentId,
+        source: document.source,
+        contentHash: contentHash(document.text),
+        version: decision.version,
+        chunkCount: stored.length,
+        updatedAt: Date.now(),
+      },
+      previousVersion,
+    );
+    await store.deleteDocument(options.collection, documentId, { exceptVersion: decision.version });
+    return {
+      source,
+      outcome: decision.action === 'add' ? 'added' : 'updated',
+      chunks: stored.length,
+      version: decision.version,
+    };
+  } catch (error) {
+    if (error instanceof ValidationError) return { source, outcome: 'failed', reason: error.message };
+    throw error;
+  }
+}
+
+/** The batch's parent, run once every document is done: prune if asked, then the summary. */
+export async function processBatch(
+  context: IngestionContext,
+  job: Job<IngestBatchJob>,
+): Promise<IngestSummary> {
+  const parsed = ingestBatchJobSchema.safeParse(job.data);
+  if (!parsed.success)
+    throw new UnrecoverableError(
+      `job ${job.id}: not an ingestion batch (${parsed.error.issues[0]?.message})`,
+    );
+  const options = parsed.data.options as ParsedIngestOptions;
+  const outcomes = Object.values(await job.getChildrenValues()) as DocumentOutcome[];
+  let deleted = 0;
+  if (options.prune) {
+    for (const entry of await context.registry.missing(
+      options.collection,
+      new Set(parsed.data.documentIds),
+    )) {
+      await context.store.deleteDocument(options.collection, entry.documentId);
+      await context.registry.remove(options.collection, entry.documentId);
+      deleted++;
+    }
+  }
+  const embedder = resolveEmbedder(context, options);
+  const count = (outcome: DocumentOutcome['outcome']) =>
+    outcomes.filter((entry) => entry.outcome === outcome).length;
+  return {
+    batchId: parsed.data.batchId,
+    collection: options.collection,
+    added: count('added'),
+    updated: count('updated'),
+    skipped: count('skipped'),
+    deleted,
+    failed: count('failed'),
+    failures: outcomes.flatMap((entry) =>
+      entry.outcome === 'failed' ? [{ source: entry.source, reason: entry.reason }] : [],
+    ),
+    chunks: outcomes.reduce((sum, entry) => sum + ('chunks' in entry ? entry.chunks : 0), 0),
+    embedding: { instance: embedder.instance, model: embedder.model, kind: embedder.kind },
+  };
+}

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Worker } from 'bullmq';
+import { loadSettings, type Settings } from '../shared/config.js';
+import { createKeys } from '../shared/keys.js';
+import { DocumentRegistry } from '../shared/knowledge/document-registry.js';
+import type { IngestBatchJob, IngestDocumentJob } from '../shared/knowledge/ingest-jobs.js';
+import { openStore } from '../shared/knowledge/open-store.js';
+import type { VectorStore } from '../shared/knowledge/vector-store.js';
+import { createLogger, type Logger } from '../shared/log.js';
+import { providerFromSettings } from '../shared/providers/create-provider.js';
+import type { Provider } from '../shared/providers/provider.js';
+import { createRedis } from '../shared/redis.js';
+import { startHeartbeat } from './heartbeat.js';
+import { processBatch, processDocument } from './ingestion-processor.js';
+
+export interface StartIngestionWorkersOptions {
+  settings?: Settings;
+  /** Documents processed at once. @default 4 */
+  concurrency?: number;
+  log?: Logger;
+  /** The store to write to. @default openStore(settings) */
+  store?: VectorStore;
+}
+
+export interface IngestionWorkers {
+  readonly workerId: string;
+  close(): Promise<void>;
+}
+
+/** Runs ingestion workers (documents and batch summaries) in this process. */
+export async function startIngestionWorkers(
+  options: StartIngestionWorkersOptions = {},
+): Promise<IngestionWorkers> {
+  const settings = options.settings ?? loadSettings();
+  const log = options.log ?? createLogger({ level: settings.logLevel });
+  const keys = createKeys(settings.prefix);
+  const redis = createRedis(settings.redisUrl, { role: 'blocking', name: 'atlas-ingestion' });
+  const store = options.store ?? openStore(settings);
+  const providers = new Map<string, Provider>();
+  const context = {
+    settings,
+    registry: new DocumentRegistry(redis, keys),
+    store,
+    log,
+    provider(instance: string) {
+      let provider = providers.get(instance);
+      if (!provider) {
+        provider = providerFromSettings(instance, settings.providers[instance]!);
+        providers.set(instance, provider);
+      }
+      return provider;
+    },
+  };
+  const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
+  const connections = [redis.duplicate(), redis.duplicate()];
+  const documents = new Worker<IngestDocumentJob>(
+    keys.ingestionQueue,
+    (job) => processDocument(context, job),
+    {
+      connection: connections[0]!,
+      prefix: keys.bullPrefix,
+      concurrency: options.concurrency ?? 4,
+      lockDuration: settings.generation.lockDurationMs,
+      stalledInterval: settings.generation.stalledIntervalMs,
+    },
+  );
+  const batches = new Worker<IngestBatchJob>(keys.ingestionBatchQueue, (job) => processBatch(context, job), {
+    connection: connections[1]!,
+    prefix: keys.bullPrefix,
+    lockDuration: settings.generation.lockDurationMs,
+    stalledInterval: settings.generation.stalledIntervalMs,
+  });
+  for (const worker of [documents, batches]) {
+    worker.on('error', (error) => log.error({ err: error, queue: worker.name }, 'ingestion worker error'));
+    worker.on('failed', (job, error) => log.warn({ err: error, jobId: job?.id }, 'ingestion job failed'));
+  }
+  const heartbeat = await startHeartbeat({
+    redis,
+    keys,
+    instances: [keys.ingestionQueue],
+    workerId,
+    intervalMs: settings.generation.heartbeatIntervalMs,
+    log,
+  });
+  return {
+    workerId,
+    async close() {
+      await Promise.all([documents.close(), batches.close()]);
+      await heartbeat.stop();
+      for (const connection of connections) connection.disconnect();
+      if (!options.store) await store.close();
+      await redis.quit().catch(() => undefined);
+    },
+  };
+}

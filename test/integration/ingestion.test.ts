@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IngestionClient } from '../../src/producer/ingestion-client.js';
+import { createKeys } from '../../src/shared/keys.js';
+import { LanceDbStore } from '../../src/shared/knowledge/lancedb/lancedb-store.js';
+import { createLogger } from '../../src/shared/log.js';
+import { type IngestionWorkers, startIngestionWorkers } from '../../src/workers/start-ingestion-workers.js';
+import { makeDocx, makePdf } from '../support/document-fixtures.js';
+import { testSettings } from '../support/generation-harness.js';
+import { connect, deletePrefix } from '../support/redis.js';
+
+describe('batch ingestion into the embedded store', () => {
+  const settings = testSettings({ providers: { mock: { type: 'mock' } } }, 'ingest');
+  const redis = connect();
+  const folder = mkdtempSync(join(tmpdir(), 'atlas-ingest-docs-'));
+  const store = new LanceDbStore(mkdtempSync(join(tmpdir(), 'atlas-ingest-lance-')));
+  const client = new IngestionClient(redis, createKeys(settings.prefix));
+  let workers: IngestionWorkers;
+  const options = { collection: 'docs', chunkSize: 64 };
+
+  beforeAll(async () => {
+    writeFileSync(join(folder, 'notes.txt'), 'Redis keeps the queue. '.repeat(40));
+    writeFileSync(
+      join(folder, 'guide.md'),
+      '# Guide\n\n## Install\n\nRun npm ci.\n\n## Use\n\nRun the demo.',
+    );
+    writeFileSync(join(folder, 'page.html'), '<html><body><p>Workers serve providers.</p></body></html>');
+    writeFileSync(join(folder, 'data.json'), '{"name":"atlas"}');
+    writeFileSync(join(folder, 'table.csv'), 'city,country\nParis,France\n');
+    writeFileSync(join(folder, 'report.pdf'), makePdf('Quarterly report of the queue'));
+    writeFileSync(join(folder, 'memo.docx'), await makeDocx(['A memo about breakers.']));
+    writeFileSync(join(folder, 'corrupt.pdf'), Buffer.from('%PDF-1.4 broken'));
+    writeFileSync(join(folder, 'image.png'), Buffer.from([0x89, 0x50]));
+    workers = await startIngestionWorkers({ settings, store, log: createLogger({ level: 'silent' }) });
+  });
+
+  afterAll(async () => {
+    await workers?.close();
+    await client.close();
+    await store.close();
+    await deletePrefix(redis, settings.prefix);
+    redis.disconnect();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  const run = async (prune = false) => {
+    const batch = await client.ingest([folder], { ...options, prune });
+    const progress: number[] = [];
+    const summary = await client.wait(batch.batchId, (update) => progress.push(update.done));
+    return { batch, summary, progress };
+  };
+
+  it('ingests a folder of mixed files; a corrupt PDF fails alone with its reason', async () => {
+    const { batch, summary, progress } = await run();
+    expect(batch.total).toBe(8);
+    expect(batch.unsupported).toEqual([expect.stringContaining('image.png')]);
+    expect(summary).toMatchObject({
+      added: 7,
+      updated: 0,
+      skipped: 0,
+      failed: 1,
+      embedding: { instance: 'mock', model: 'mock-embed', kind: 'lexical' },
+    });
+    expect(summary.failures[0]).toMatchObject({
+      source: expect.stringContaining('corrupt.pdf'),
+      reason: expect.stringMatching(/cannot read it as pdf/),
+    });
+    expect(progress.at(-1)).toBe(8);
+    expect(await store.count('docs')).toBe(summary.chunks);
+    expect(await store.count('docs', { where: { headings: 'Guide > Install' } })).toBe(1);
+  });
+
+  it('skips every unchanged document on the second run', async () => {
+    const { summary } = await run();
+    expect(summary).toMatchObject({ added: 0, updated: 0, skipped: 7, failed: 1 });
+  });
+
+  it('replaces a changed document’s chunks with its new version', async () => {
+    const before = await store.count('docs', { where: { source: 'notes.txt' } });
+    expect(before).toBeGreaterThan(2);
+    writeFileSync(join(folder, 'notes.txt'), 'A short note now.');
+    const { summary } = await run();
+    expect(summary).toMatchObject({ updated: 1, skipped: 6 });
+    expect(await store.count('docs', { where: { source: 'notes.txt' } })).toBe(1);
+    const [hit] = await store.search('docs', { mode: 'keyword', query: 'short note', k: 1 });
+    expect(hit?.text).toBe('A short note now.');
+  });
+
+  it('prunes a document that is gone from the source set', async () => {
+    rmSync(join(folder, 'page.html'));
+    const { summary } = await run(true);
+    expect(summary).toMatchObject({ deleted: 1, skipped: 6 });
+    expect(await store.count('docs', { where: { source: 'page.html' } })).toBe(0);
+  });
+});
