@@ -31,7 +31,7 @@ export class IngestionClient {
   private readonly batches: Queue<IngestBatchJob>;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly keys: Keys,
   ) {
     this.flows = new FlowProducer({ connection: redis, prefix: keys.bullPrefix });
