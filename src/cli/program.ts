@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isAtlasError } from '../shared/errors.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerKnowledgeCommands } from './commands/knowledge.js';
 import { registerModelsCommand, registerProvidersCommand } from './commands/providers.js';
 import { registerQueryCommand } from './commands/query.js';
 import { registerStatusCommand } from './commands/status.js';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerProvidersCommand(program);
   registerModelsCommand(program);
+  registerKnowledgeCommands(program);
   registerDemoCommand(program);
   return program;
 }

@@ -3,10 +3,14 @@ import { loadSettings, type Settings } from '../shared/config.js';
 import { AtlasError, RequestFailedError, ValidationError } from '../shared/errors.js';
 import type { GenerationEvent, GenerationRequest, GenerationResult } from '../shared/jobs.js';
 import { createKeys, type Keys } from '../shared/keys.js';
+import type { IngestOptions } from '../shared/knowledge/ingest-jobs.js';
+import type { SearchHit } from '../shared/knowledge/vector-store.js';
 import { GenerationQueues } from '../shared/queues.js';
 import { createRedis, type Redis } from '../shared/redis.js';
 import { isTerminal, type PlanStep, type RequestRecord, RequestStore } from '../shared/request-store.js';
 import { EventHub } from './event-hub.js';
+import { IngestionClient, type SubmittedBatch } from './ingestion-client.js';
+import { KnowledgeClient, type SearchRequest } from './knowledge-client.js';
 import { PlanBuilder } from './plan-builder.js';
 import { validateRequest } from './validate-request.js';
 
@@ -43,6 +47,10 @@ export class AtlasClient {
   private readonly planner: PlanBuilder;
   private hub: EventHub | undefined;
   private reader: Redis | undefined;
+  /** Batch ingestion: `ingest`, `wait` for a summary, `progress`. */
+  readonly ingestion: IngestionClient;
+  /** Search and documents of the knowledge base. */
+  readonly knowledge: KnowledgeClient;
 
   constructor(options: AtlasClientOptions = {}) {
     this.settings = options.settings ?? loadSettings();
@@ -51,6 +59,18 @@ export class AtlasClient {
     this.store = new RequestStore(this.redis, this.keys, this.settings.generation.recordTtlMs);
     this.queues = new GenerationQueues(this.redis, this.keys, this.settings.generation);
     this.planner = new PlanBuilder(this.settings, this.redis, this.keys, this.queues);
+    this.ingestion = new IngestionClient(this.redis, this.keys);
+    this.knowledge = new KnowledgeClient(this.settings, this.redis, this.keys);
+  }
+
+  /** Enqueues a batch ingestion (one job per document under one parent); resolves once accepted. */
+  ingest(sources: readonly string[], options: IngestOptions): Promise<SubmittedBatch> {
+    return this.ingestion.ingest(sources, options);
+  }
+
+  /** Searches a collection: semantic, keyword or hybrid, with metadata and document-text filters. */
+  search(query: string, request: SearchRequest): Promise<SearchHit[]> {
+    return this.knowledge.search(query, request);
   }
 
   /** The routing plan a request would get now, without enqueueing it. */
@@ -148,6 +168,8 @@ export class AtlasClient {
   }
 
   async close(): Promise<void> {
+    await this.ingestion.close();
+    await this.knowledge.close();
     await this.hub?.close();
     this.reader?.disconnect();
     await this.queues.close();

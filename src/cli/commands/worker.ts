@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../../shared/errors.js';
+import { startIngestionWorkers } from '../../workers/start-ingestion-workers.js';
 import { startWorkers } from '../../workers/start-workers.js';
 import { flattenList } from '../list-option.js';
 import { openRuntime } from '../runtime.js';
@@ -10,7 +11,8 @@ export function registerWorkerCommand(program: Command): void {
     .description('serve provider instances: run generation workers until stopped (Ctrl-C, SIGTERM)')
     .option('--providers <names...>', 'instances to serve (spaces or commas) [default: every configured one]')
     .option('--concurrency <n>', 'jobs at once per instance', '10')
-    .action(async (options: { providers?: string[]; concurrency: string }) => {
+    .option('--ingest', 'also run ingestion workers (documents and batches)')
+    .action(async (options: { providers?: string[]; concurrency: string; ingest?: boolean }) => {
       const concurrency = Number(options.concurrency);
       if (!Number.isInteger(concurrency) || concurrency <= 0) {
         throw new ValidationError(
@@ -26,8 +28,11 @@ export function registerWorkerCommand(program: Command): void {
         concurrency,
         log: runtime.log,
       });
+      const ingestion = options.ingest
+        ? await startIngestionWorkers({ settings: runtime.settings, log: runtime.log })
+        : undefined;
       console.error(
-        `atlas worker ${fleet.workerId}: serving ${fleet.instances.join(', ')} (concurrency ${concurrency})`,
+        `atlas worker ${fleet.workerId}: serving ${fleet.instances.join(', ')} (concurrency ${concurrency})${ingestion ? ' and ingestion' : ''}`,
       );
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
@@ -36,6 +41,7 @@ export function registerWorkerCommand(program: Command): void {
       });
       console.error('atlas worker: finishing running jobs…');
       await fleet.close();
+      await ingestion?.close();
       await runtime.close();
     });
 }

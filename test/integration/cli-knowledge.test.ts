@@ -1,0 +1,70 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connect, deletePrefix, freshPrefix, redisUrl } from '../support/redis.js';
+import { runCli } from '../support/run-cli.js';
+
+const prefix = freshPrefix('cli-knowledge');
+const folder = mkdtempSync(join(tmpdir(), 'atlas-cli-docs-'));
+const env = () => ({
+  REDIS_URL: redisUrl(),
+  ATLAS_PREFIX: prefix,
+  ATLAS_KNOWLEDGE_DIR: mkdtempSync(join(tmpdir(), 'atlas-cli-lance-')),
+});
+
+afterAll(async () => {
+  const redis = connect();
+  await deletePrefix(redis, prefix);
+  redis.disconnect();
+});
+
+describe('atlas ingest, search and docs', () => {
+  it('ingests a folder, finds a chunk with a filter, lists and deletes documents', async () => {
+    const environment = env();
+    for (let i = 0; i < 12; i++)
+      writeFileSync(
+        join(folder, `note-${i}.md`),
+        `# Note ${i}\n\nTopic ${i % 3 === 0 ? 'redis queues' : 'provider breakers'} number ${i}.`,
+      );
+    const ingest = await runCli(['ingest', folder, '--collection', 'notes', '--json'], environment, 60_000);
+    expect(ingest.stderr).toContain('ingesting in this process');
+    expect(JSON.parse(ingest.stdout)).toMatchObject({ added: 12, failed: 0, embedding: { kind: 'lexical' } });
+
+    const search = await runCli(
+      [
+        'search',
+        '-q',
+        'redis queues',
+        '--collection',
+        'notes',
+        '--where',
+        '{"source": "note-3.md"}',
+        '--json',
+      ],
+      environment,
+    );
+    const hits = JSON.parse(search.stdout) as Array<{ metadata: { source: string }; text: string }>;
+    expect(hits.map((hit) => hit.metadata.source)).toEqual(['note-3.md']);
+
+    const list = JSON.parse(
+      (await runCli(['docs', 'list', '--collection', 'notes', '--json'], environment)).stdout,
+    ) as Array<{ documentId: string; source: string }>;
+    expect(list).toHaveLength(12);
+    const target = list.find((entry) => entry.source === 'note-0.md')!;
+    const removed = await runCli(
+      ['docs', 'delete', target.documentId, '--collection', 'notes', '--json'],
+      environment,
+    );
+    expect(JSON.parse(removed.stdout)).toMatchObject({ removedChunks: 1 });
+    const again = await runCli(['ingest', folder, '--collection', 'notes', '--json'], environment, 60_000);
+    expect(JSON.parse(again.stdout)).toMatchObject({ added: 1, skipped: 11 });
+
+    const bad = await runCli(
+      ['search', '-q', 'x', '--collection', 'notes', '--where', '{"year": {"$between": 1}}'],
+      environment,
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/where\.year\.\$between: unknown operator/);
+  }, 90_000);
+});
