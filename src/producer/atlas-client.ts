@@ -8,6 +8,7 @@ import type { SearchHit } from '../shared/knowledge/vector-store.js';
 import { GenerationQueues } from '../shared/queues.js';
 import { createRedis, type Redis } from '../shared/redis.js';
 import { isTerminal, type PlanStep, type RequestRecord, RequestStore } from '../shared/request-store.js';
+import { promptWithSources } from './answer-with-sources.js';
 import { EventHub } from './event-hub.js';
 import { IngestionClient, type SubmittedBatch } from './ingestion-client.js';
 import { KnowledgeClient, type SearchRequest } from './knowledge-client.js';
@@ -66,6 +67,28 @@ export class AtlasClient {
   /** Enqueues a batch ingestion (one job per document under one parent); resolves once accepted. */
   ingest(sources: readonly string[], options: IngestOptions): Promise<SubmittedBatch> {
     return this.ingestion.ingest(sources, options);
+  }
+
+  /**
+   * Retrieval-augmented generation: searches the collection, then generates through the queue (with
+   * every failover of the generation path) and returns the answer with the chunks it was given.
+   */
+  async ask(
+    question: string,
+    options: SearchRequest & Omit<GenerationRequest, 'prompt' | 'messages' | 'system'>,
+  ): Promise<GenerationResult & { citations: SearchHit[] }> {
+    const { collection, mode, k, where, whereDocument, embedder, embeddingModel, ...generation } = options;
+    const citations = await this.search(question, {
+      collection,
+      ...(mode ? { mode } : {}),
+      ...(k ? { k } : {}),
+      ...(where ? { where } : {}),
+      ...(whereDocument ? { whereDocument } : {}),
+      ...(embedder ? { embedder } : {}),
+      ...(embeddingModel ? { embeddingModel } : {}),
+    });
+    const result = await this.generate({ ...generation, ...promptWithSources(question, citations) });
+    return { ...result, citations };
   }
 
   /** Searches a collection: semantic, keyword or hybrid, with metadata and document-text filters. */

@@ -60,6 +60,20 @@ describe('atlas ingest, search and docs', () => {
     const again = await runCli(['ingest', folder, '--collection', 'notes', '--json'], environment, 60_000);
     expect(JSON.parse(again.stdout)).toMatchObject({ added: 1, skipped: 11 });
 
+    const answer = await runCli(
+      ['query', '-q', 'What about redis queues?', '--knowledge', 'notes', '--providers', 'mock', '--json'],
+      environment,
+      60_000,
+    );
+    const rag = JSON.parse(answer.stdout) as {
+      text: string;
+      citations: Array<{ metadata: { source: string } }>;
+    };
+    expect(rag.citations.length).toBeGreaterThan(0);
+    // The mock echoes its prompt: the question arrives with the retrieved chunks numbered as sources.
+    expect(rag.text).toContain(`[1] (${rag.citations[0]!.metadata.source})`);
+    expect(rag.text).toContain('Question: What about redis queues?');
+
     const bad = await runCli(
       ['search', '-q', 'x', '--collection', 'notes', '--where', '{"year": {"$between": 1}}'],
       environment,

@@ -26,6 +26,7 @@ interface QueryOptions {
   json?: boolean;
   timeout?: string;
   plan?: boolean;
+  knowledge?: string;
 }
 
 export function registerQueryCommand(program: Command): void {
@@ -44,6 +45,7 @@ export function registerQueryCommand(program: Command): void {
     .option('--json', 'print the result as JSON')
     .option('--timeout <ms>', 'deadline of the request in milliseconds')
     .option('--plan', 'print the routing plan and stop')
+    .option('--knowledge <collection>', 'answer from this collection, citing the chunks used')
     .action((options: QueryOptions) => runQuery(options));
 }
 
@@ -106,6 +108,16 @@ async function runQuery(options: QueryOptions): Promise<void> {
           throw new Error((event.data as { error: { message: string } }).error.message);
       }
       if (!options.json) process.stdout.write('\n');
+      return;
+    }
+    if (options.knowledge) {
+      const { prompt: _prompt, ...generation } = request;
+      const answer = await client.ask(options.query, { ...generation, collection: options.knowledge });
+      if (options.json) return printJson(answer);
+      console.log(answer.text);
+      for (const [index, hit] of answer.citations.entries()) {
+        console.error(`[${index + 1}] ${hit.metadata['source'] ?? hit.documentId} #${hit.chunkIndex}`);
+      }
       return;
     }
     const result = await client.generate(request);
