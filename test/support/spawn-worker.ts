@@ -7,13 +7,14 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts test/support/worker-process.ts in a child process and resolves once it serves. */
+/** Starts a worker script (generation workers by default) in a child process and resolves once it serves. */
 export async function spawnWorker(
   settings: Settings,
   instances: string[],
   extraEnv: Record<string, string> = {},
+  script = 'test/support/worker-process.ts',
 ): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     env: {
       ...process.env,
       ...extraEnv,
