@@ -17,10 +17,34 @@ export class LanceDbStore implements VectorStore {
   private connection: Promise<lancedb.Connection> | undefined;
   private readonly tables = new Map<string, lancedb.Table>();
   private readonly ftsReady = new Set<string>();
+  /** Writes go one at a time: concurrent table creation or commits in one process only conflict. */
+  private writing: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly directory: string) {}
 
-  async ensureCollection(info: CollectionInfo): Promise<void> {
+  ensureCollection(info: CollectionInfo): Promise<void> {
+    return this.exclusive(() => this.ensureCollectionNow(info));
+  }
+
+  upsert(collection: string, chunks: StoredChunk[]): Promise<void> {
+    return this.exclusive(() => this.upsertNow(collection, chunks));
+  }
+
+  deleteDocument(
+    collection: string,
+    documentId: string,
+    options: { exceptVersion?: number } = {},
+  ): Promise<number> {
+    return this.exclusive(() => this.deleteDocumentNow(collection, documentId, options));
+  }
+
+  private exclusive<T>(write: () => Promise<T>): Promise<T> {
+    const result = this.writing.then(write, write);
+    this.writing = result.catch(() => undefined);
+    return result;
+  }
+
+  private async ensureCollectionNow(info: CollectionInfo): Promise<void> {
     const db = await this.db();
     const names = await db.tableNames();
     if (!names.includes(infoTable)) {
@@ -51,7 +75,7 @@ export class LanceDbStore implements VectorStore {
     }
   }
 
-  async upsert(collection: string, chunks: StoredChunk[]): Promise<void> {
+  private async upsertNow(collection: string, chunks: StoredChunk[]): Promise<void> {
     if (chunks.length === 0) return;
     const rows = chunks.map((chunk) => ({
       id: chunk.id,
@@ -76,10 +100,10 @@ export class LanceDbStore implements VectorStore {
     this.ftsReady.delete(collection);
   }
 
-  async deleteDocument(
+  private async deleteDocumentNow(
     collection: string,
     documentId: string,
-    options: { exceptVersion?: number } = {},
+    options: { exceptVersion?: number },
   ): Promise<number> {
     const table = await this.table(collection);
     if (!table) return 0;
