@@ -2,12 +2,13 @@ import type { Redis } from 'ioredis';
 import type { Settings } from '../shared/config.js';
 import { ValidationError } from '../shared/errors.js';
 import type { Keys } from '../shared/keys.js';
+import { chooseEmbedder } from '../shared/knowledge/choose-embedder.js';
 import { DocumentRegistry } from '../shared/knowledge/document-registry.js';
 import { openStore } from '../shared/knowledge/open-store.js';
 import type { SearchHit, SearchMode, VectorStore } from '../shared/knowledge/vector-store.js';
 import { validateWhere, validateWhereDocument } from '../shared/knowledge/where-filter.js';
-import { defaultModels } from '../shared/providers/catalogue.js';
 import { providerFromSettings } from '../shared/providers/create-provider.js';
+import type { Provider } from '../shared/providers/provider.js';
 
 export interface SearchRequest {
   collection: string;
@@ -29,6 +30,7 @@ export interface SearchRequest {
 export class KnowledgeClient {
   readonly registry: DocumentRegistry;
   private store: VectorStore | undefined;
+  private readonly providers = new Map<string, Provider>();
 
   constructor(
     private readonly settings: Settings,
@@ -46,18 +48,9 @@ export class KnowledgeClient {
       request.whereDocument === undefined ? undefined : validateWhereDocument(request.whereDocument);
     let vector: number[] | undefined;
     if (mode !== 'keyword') {
-      const instance =
-        request.embedder ??
-        Object.entries(this.settings.providers).find(([, settings]) => settings.type === 'mock')?.[0];
-      const settings = instance ? this.settings.providers[instance] : undefined;
-      if (!instance || !settings)
-        throw new ValidationError(
-          'embedder',
-          `expected a configured provider instance; configured: ${Object.keys(this.settings.providers).join(', ')}`,
-        );
-      const provider = providerFromSettings(instance, settings);
+      const { instance, model } = chooseEmbedder(this.settings, request);
+      const provider = this.provider(instance);
       if (!provider.embed) throw new ValidationError('embedder', `${instance} has no embeddings`);
-      const model = request.embeddingModel ?? defaultModels[settings.type].embedding;
       [vector] = (await provider.embed([query], { model })).vectors;
       // Checks the collection was built with this embedder: vectors of two models never mix.
       await this.storeOf().ensureCollection({
@@ -85,6 +78,16 @@ export class KnowledgeClient {
 
   async close(): Promise<void> {
     await this.store?.close();
+  }
+
+  /** Providers are built once per instance, not once per search. */
+  private provider(instance: string): Provider {
+    let provider = this.providers.get(instance);
+    if (!provider) {
+      provider = providerFromSettings(instance, this.settings.providers[instance]!);
+      this.providers.set(instance, provider);
+    }
+    return provider;
   }
 
   private storeOf(): VectorStore {

@@ -1,6 +1,7 @@
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { Settings } from '../shared/config.js';
 import { ValidationError } from '../shared/errors.js';
+import { chooseEmbedder } from '../shared/knowledge/choose-embedder.js';
 import { chunkDocument } from '../shared/knowledge/chunk-document.js';
 import { contentHash, type DocumentRegistry } from '../shared/knowledge/document-registry.js';
 import {
@@ -15,7 +16,6 @@ import {
 import { readSource } from '../shared/knowledge/loaders/read-source.js';
 import { chunkPointId, type StoredChunk, type VectorStore } from '../shared/knowledge/vector-store.js';
 import type { Logger } from '../shared/log.js';
-import { defaultModels } from '../shared/providers/catalogue.js';
 import type { Provider } from '../shared/providers/provider.js';
 
 export interface IngestionContext {
@@ -39,23 +39,13 @@ export interface Embedder {
 
 /** The embedder a batch asked for, or the first mock instance (hashing: lexical, offline). */
 export function resolveEmbedder(context: IngestionContext, options: ParsedIngestOptions): Embedder {
-  const instance =
-    options.embedder ??
-    Object.entries(context.settings.providers).find(([, settings]) => settings.type === 'mock')?.[0];
-  if (!instance || !context.settings.providers[instance]) {
-    throw new ValidationError(
-      'embedder',
-      `expected a configured provider instance; configured: ${Object.keys(context.settings.providers).join(', ')}`,
-    );
-  }
-  const type = context.settings.providers[instance]!.type;
+  const { instance, type, model } = chooseEmbedder(context.settings, options);
   const provider = context.provider(instance);
   if (!provider.embed)
     throw new ValidationError(
       'embedder',
       `${instance} (${type}) has no embeddings; use an openai, ollama or mock instance`,
     );
-  const model = options.embeddingModel ?? defaultModels[type].embedding;
   return {
     instance,
     model,
