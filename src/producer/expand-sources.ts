@@ -11,6 +11,8 @@ export interface ExpandedSources {
   roots: string[];
   /** Sources skipped for their type, to report. */
   unsupported: string[];
+  /** The deepest folder holding every file source: documents are shown by their path inside it. */
+  base: string;
 }
 
 /** Turns paths, folders, globs and URLs into the list of documents to ingest. */
@@ -48,5 +50,14 @@ export async function expandSources(inputs: readonly string[]): Promise<Expanded
       else unsupported.push(relative(process.cwd(), file));
     }
   }
-  return { sources: [...sources].sort(), roots: [...roots], unsupported };
+  return { sources: [...sources].sort(), roots: [...roots], unsupported, base: commonFolder([...roots]) };
+}
+
+function commonFolder(folders: string[]): string {
+  if (folders.length === 0) return process.cwd();
+  let base = folders[0]!;
+  for (const folder of folders.slice(1)) {
+    while (relative(base, folder).startsWith('..')) base = dirname(base);
+  }
+  return base;
 }

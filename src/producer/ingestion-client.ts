@@ -58,11 +58,13 @@ export class IngestionClient {
       roots: parsed.data.roots.length ? parsed.data.roots : expanded.roots,
     };
     const batchId = randomUUID();
-    // A document's id is its path inside its root (or its URL), so the same file is the same document next time.
-    const documents = expanded.sources.map((source) => {
-      const root = batchOptions.roots.find((candidate) => source.startsWith(candidate));
-      return { source, documentId: documentIdOf(root ? relative(root, source) : source) };
-    });
+    // A document's id is its absolute path (or its URL): the same file is the same document however a
+    // batch names it. It is shown by its path inside the batch's common folder.
+    const documents = expanded.sources.map((source) => ({
+      source,
+      documentId: documentIdOf(source),
+      name: /^https?:\/\//i.test(source) ? source : relative(expanded.base, source),
+    }));
     await this.flows.add({
       name: 'batch',
       queueName: this.keys.ingestionBatchQueue,
@@ -71,7 +73,7 @@ export class IngestionClient {
       children: documents.map((document, index) => ({
         name: 'document',
         queueName: this.keys.ingestionQueue,
-        data: { batchId, source: document.source, documentId: document.documentId, options: batchOptions },
+        data: { batchId, ...document, options: batchOptions },
         opts: { jobId: `${batchId}.${index}`, attempts: 3, backoff: { type: 'exponential', delay: 500 } },
       })),
     });

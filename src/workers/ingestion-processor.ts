@@ -74,14 +74,16 @@ export async function processDocument(
   if (!parsed.success)
     throw new UnrecoverableError(`job ${job.id}: not an ingestion job (${parsed.error.issues[0]?.message})`);
   const { source, documentId } = parsed.data;
+  const name = parsed.data.name;
   const options = parsed.data.options as ParsedIngestOptions;
   const { registry, store } = context;
   try {
     const embedder = resolveEmbedder(context, options);
-    const document = await readSource(source, {
+    const read = await readSource(source, {
       roots: options.roots,
       allowPrivateUrls: options.allowPrivateUrls,
     });
+    const document = name ? { ...read, source: name } : read;
     const decision = await registry.decide(options.collection, documentId, contentHash(document.text));
     if (decision.action === 'skip') {
       await store.deleteDocument(options.collection, documentId, { exceptVersion: decision.entry.version });

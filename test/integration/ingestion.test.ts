@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,5 +93,20 @@ describe('batch ingestion into the embedded store', () => {
     const { summary } = await run(true);
     expect(summary).toMatchObject({ deleted: 1, skipped: 6 });
     expect(await store.count('docs', { where: { source: 'page.html' } })).toBe(0);
+  });
+
+  it('keeps files of the same name in different folders apart, shown by their path in the batch', async () => {
+    for (const name of ['alpha', 'beta']) {
+      mkdirSync(join(folder, 'packages', name), { recursive: true });
+      writeFileSync(join(folder, 'packages', name, 'README.md'), `# ${name}\n\nThe ${name} package.`);
+    }
+    const batch = await client.ingest(
+      ['alpha', 'beta'].map((name) => join(folder, 'packages', name, 'README.md')),
+      { collection: 'same-name' },
+    );
+    expect(await client.wait(batch.batchId)).toMatchObject({ added: 2 });
+    const [hit] = await store.search('same-name', { mode: 'keyword', query: 'beta', k: 1 });
+    expect(hit?.metadata['source']).toBe('beta/README.md');
+    expect(await store.count('same-name')).toBe(2);
   });
 });

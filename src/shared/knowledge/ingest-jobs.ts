@@ -31,6 +31,8 @@ export const ingestDocumentJobSchema = z.object({
   batchId: z.string(),
   source: z.string(),
   documentId: z.string(),
+  /** The source as shown and filtered on (`source` in chunk metadata): its path inside the batch's folder. */
+  name: z.string().optional(),
   options: ingestOptionsSchema,
 });
 export type IngestDocumentJob = z.infer<typeof ingestDocumentJobSchema>;
