@@ -1,13 +1,13 @@
-import { getEncoding, type Tiktoken } from 'js-tiktoken';
+import { countTokens as countCl100k, decode, encode } from 'gpt-tokenizer/encoding/cl100k_base';
 
-let encoding: Tiktoken | undefined;
-
-/** cl100k_base, the tokenizer of OpenAI's embedding models: sizes in tokens mean what an embedder sees. */
-export function tokenizer(): Tiktoken {
-  encoding ??= getEncoding('cl100k_base');
-  return encoding;
+/**
+ * cl100k_base, the tokenizer of OpenAI's embedding models: sizes in tokens mean what an embedder sees.
+ * gpt-tokenizer gives the same tokens as tiktoken, several times faster in plain JavaScript.
+ */
+export function tokenizer(): { encode(text: string): number[]; decode(tokens: number[]): string } {
+  return { encode, decode };
 }
 
 export function countTokens(text: string): number {
-  return tokenizer().encode(text).length;
+  return countCl100k(text);
 }
