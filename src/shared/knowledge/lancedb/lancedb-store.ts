@@ -130,13 +130,17 @@ export class LanceDbStore implements VectorStore {
     const sql = toLanceSql(options.where, options.whereDocument, await this.columns(table));
     if (options.mode !== 'semantic') await this.ensureFullTextIndex(collection, table);
     let query: lancedb.Query | lancedb.VectorQuery;
-    if (options.mode === 'semantic') query = table.vectorSearch(requireVector(options));
+    // Cosine, as in Qdrant: under L2 a chunk with an all-zero vector (no words) would sit nearer every
+    // query than most real matches.
+    if (options.mode === 'semantic')
+      query = table.vectorSearch(requireVector(options)).distanceType('cosine');
     else if (options.mode === 'keyword') query = table.query().fullTextSearch(requireQuery(options));
     else {
       query = table
         .query()
         .fullTextSearch(requireQuery(options))
         .nearestTo(requireVector(options))
+        .distanceType('cosine')
         .rerank(await lancedb.rerankers.RRFReranker.create());
     }
     if (sql) query = query.where(sql) as typeof query;
