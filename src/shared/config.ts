@@ -129,8 +129,8 @@ const mockInstance = z.object({
   script: z.array(mockRuleSchema).default([]),
   /** Seed of the failure generator. @default 1 */
   seed: z.number().int().default(1),
-  /** Size of the hashing embeddings. @default 256 */
-  embeddingDimensions: z.number().int().positive().default(256),
+  /** Size of the hashing embeddings. @default 1024 */
+  embeddingDimensions: z.number().int().positive().default(1024),
 });
 
 export const providerInstanceSchema = z.discriminatedUnion('type', [

@@ -311,7 +311,7 @@ export const builtInCatalogue: readonly ModelInfo[] = [
     technical: 3,
     multilingual: 3,
   }),
-  { ...embedding('mock', 'mock-embed', 0, 256, 1_000_000), capabilities: { embedding: 1, lexical: 1 } },
+  { ...embedding('mock', 'mock-embed', 0, 1024, 1_000_000), capabilities: { embedding: 1, lexical: 1 } },
 ];
 
 /** Default chat and embedding models per provider type. */
