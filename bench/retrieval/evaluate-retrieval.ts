@@ -1,0 +1,134 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import MiniSearch from 'minisearch';
+import type { Settings } from '../../src/shared/config.js';
+import { chunkDocument } from '../../src/shared/knowledge/chunk-document.js';
+import { ingestOptionsSchema } from '../../src/shared/knowledge/ingest-jobs.js';
+import { readSource } from '../../src/shared/knowledge/loaders/read-source.js';
+import type { SearchHit, SearchMode } from '../../src/shared/knowledge/vector-store.js';
+
+/** One labelled query: the documents that answer it, graded 2 (about this) or 1 (in part). */
+export interface LabelledQuery {
+  query: string;
+  relevant: Record<string, number>;
+}
+
+export interface ModeScore {
+  mode: SearchMode | 'bm25';
+  recallAt5: number;
+  ndcgAt10: number;
+}
+
+/** A document of the corpus: a package's README, named by its package. */
+export interface CorpusDocument {
+  name: string;
+  path: string;
+}
+
+const queriesFile = new URL('./queries.json', import.meta.url);
+
+export function labelledQueries(): LabelledQuery[] {
+  return (JSON.parse(readFileSync(queriesFile, 'utf8')) as { queries: LabelledQuery[] }).queries;
+}
+
+/** Every README.md over 2 KB of the packages at the top two levels of `nodeModules`. */
+export function readmeCorpus(nodeModules = resolve('node_modules')): CorpusDocument[] {
+  const packageFolders = readdirSync(nodeModules).flatMap((entry) =>
+    entry.startsWith('@')
+      ? readdirSync(join(nodeModules, entry)).map((name) => join(nodeModules, entry, name))
+      : entry.startsWith('.')
+        ? []
+        : [join(nodeModules, entry)],
+  );
+  return packageFolders.flatMap((folder) => {
+    const readme = safeReaddir(folder).find((name) => name.toLowerCase() === 'readme.md');
+    if (!readme) return [];
+    const path = join(folder, readme);
+    if (statSync(path).size <= 2048) return [];
+    return [{ name: relative(nodeModules, folder).split(sep).join('/'), path }];
+  });
+}
+
+function safeReaddir(folder: string): string[] {
+  try {
+    return readdirSync(folder);
+  } catch {
+    return [];
+  }
+}
+
+/** Fraction of the relevant documents among the first `k` ranked. */
+export function recallAt(ranked: readonly string[], relevant: Record<string, number>, k: number): number {
+  const wanted = Object.keys(relevant);
+  const found = ranked.slice(0, k).filter((name) => relevant[name]);
+  return found.length / wanted.length;
+}
+
+/** Normalized discounted cumulative gain over the first `k`, with gain 2^grade - 1. */
+export function ndcgAt(ranked: readonly string[], relevant: Record<string, number>, k: number): number {
+  const dcg = (grades: number[]) =>
+    grades.slice(0, k).reduce((sum, grade, index) => sum + (2 ** grade - 1) / Math.log2(index + 2), 0);
+  const ideal = dcg(Object.values(relevant).sort((a, b) => b - a));
+  return ideal === 0 ? 0 : dcg(ranked.map((name) => relevant[name] ?? 0)) / ideal;
+}
+
+/** Distinct documents in the order of their best chunk. */
+export function rankDocuments(documentsOfHits: readonly string[]): string[] {
+  return [...new Set(documentsOfHits)];
+}
+
+/** Mean recall@5 and nDCG@10 of a ranking function over the labelled queries. */
+export async function score(
+  mode: ModeScore['mode'],
+  queries: readonly LabelledQuery[],
+  rank: (query: string) => Promise<string[]> | string[],
+): Promise<ModeScore> {
+  let recall = 0;
+  let ndcg = 0;
+  for (const { query, relevant } of queries) {
+    const ranked = await rank(query);
+    recall += recallAt(ranked, relevant, 5);
+    ndcg += ndcgAt(ranked, relevant, 10);
+  }
+  return { mode, recallAt5: recall / queries.length, ndcgAt10: ndcg / queries.length };
+}
+
+/**
+ * Plain Okapi BM25 (k1 1.2, b 0.75; MiniSearch's BM25+ with its delta at 0) over the same chunks the
+ * ingestion wrote, made the same way: the yardstick for keyword search.
+ */
+export async function bm25Ranker(
+  corpus: readonly CorpusDocument[],
+  settings: Pick<Settings, 'providers'>,
+  chunkOptions: { chunkSize?: number } = {},
+): Promise<(query: string) => string[]> {
+  const options = ingestOptionsSchema.parse({ collection: 'bm25', ...chunkOptions });
+  const index = new MiniSearch<{ id: number; document: string; text: string }>({
+    fields: ['text'],
+    storeFields: ['document'],
+  });
+  let id = 0;
+  const noEmbeddings = async () => {
+    throw new Error(`the BM25 yardstick has no embedder (settings: ${Object.keys(settings.providers)})`);
+  };
+  for (const entry of corpus) {
+    const loaded = await readSource(entry.path, {
+      roots: [entry.path.slice(0, entry.path.lastIndexOf(sep))],
+    });
+    for (const chunk of await chunkDocument(loaded.text, loaded.type, options, noEmbeddings)) {
+      index.add({ id: id++, document: entry.name, text: chunk.text });
+    }
+  }
+  return (query) =>
+    rankDocuments(
+      index
+        .search(query, { bm25: { k: 1.2, b: 0.75, d: 0 }, combineWith: 'OR' })
+        .slice(0, 50)
+        .map((result) => result['document'] as string),
+    );
+}
+
+/** The package a hit's chunk came from: its source is the README's path inside node_modules. */
+export function documentOfHit(hit: SearchHit): string {
+  return String(hit.metadata['source']).split('/').slice(0, -1).join('/');
+}

@@ -1,0 +1,72 @@
+import { IngestionClient } from '../../src/producer/ingestion-client.js';
+import { KnowledgeClient } from '../../src/producer/knowledge-client.js';
+import type { Settings } from '../../src/shared/config.js';
+import { createKeys } from '../../src/shared/keys.js';
+import type { IngestSummary } from '../../src/shared/knowledge/ingest-jobs.js';
+import type { SearchMode } from '../../src/shared/knowledge/vector-store.js';
+import { createLogger } from '../../src/shared/log.js';
+import { createRedis } from '../../src/shared/redis.js';
+import { startIngestionWorkers } from '../../src/workers/start-ingestion-workers.js';
+import {
+  bm25Ranker,
+  type CorpusDocument,
+  documentOfHit,
+  labelledQueries,
+  type ModeScore,
+  rankDocuments,
+  readmeCorpus,
+  score,
+} from './evaluate-retrieval.js';
+
+export interface RetrievalEvaluation {
+  documents: number;
+  queries: number;
+  summary: IngestSummary;
+  scores: ModeScore[];
+}
+
+const modes: SearchMode[] = ['keyword', 'semantic', 'hybrid'];
+/** Chunks fetched per query: enough for ten distinct documents. */
+const chunksPerQuery = 50;
+
+/**
+ * Ingests the README corpus through the real ingestion queue into `settings`' store, then scores every
+ * search mode and a plain BM25 over the same chunks on the labelled queries.
+ */
+export async function runRetrievalEvaluation(
+  settings: Settings,
+  corpus: CorpusDocument[] = readmeCorpus(),
+): Promise<RetrievalEvaluation> {
+  const queries = labelledQueries();
+  const redis = createRedis(settings.redisUrl);
+  const keys = createKeys(settings.prefix);
+  const workers = await startIngestionWorkers({ settings, log: createLogger({ level: 'silent' }) });
+  const ingestion = new IngestionClient(redis, keys);
+  const knowledge = new KnowledgeClient(settings, redis, keys);
+  try {
+    const batch = await ingestion.ingest(
+      corpus.map((document) => document.path),
+      { collection: 'readmes' },
+    );
+    const summary = await ingestion.wait(batch.batchId);
+    const scores: ModeScore[] = [];
+    for (const mode of modes) {
+      scores.push(
+        await score(mode, queries, async (query) =>
+          rankDocuments(
+            (await knowledge.search(query, { collection: 'readmes', mode, k: chunksPerQuery })).map((hit) =>
+              documentOfHit(hit),
+            ),
+          ),
+        ),
+      );
+    }
+    scores.push(await score('bm25', queries, await bm25Ranker(corpus, settings)));
+    return { documents: corpus.length, queries: queries.length, summary, scores };
+  } finally {
+    await workers.close();
+    await ingestion.close();
+    await knowledge.close();
+    redis.disconnect();
+  }
+}
