@@ -41,6 +41,7 @@ export class MockProvider implements Provider {
   readonly type = 'mock' as const;
   readonly name: string;
   readonly defaultModel: string;
+  /** The latest calls (at most 1,000, so a long-running worker does not keep every text it embedded). */
   readonly calls: MockCall[] = [];
   private readonly settings: MockInstanceSettings;
   private readonly catalogue: readonly ModelInfo[];
@@ -76,7 +77,7 @@ export class MockProvider implements Provider {
 
   async embed(texts: string[], options: EmbedOptions = {}): Promise<EmbedResult> {
     throwIfAborted(options.signal, this.name);
-    this.calls.push({ operation: 'embed', request: { texts } });
+    this.record({ operation: 'embed', request: { texts } });
     this.failIfScripted();
     const model = options.model ?? defaultModels.mock.embedding;
     const dimensions =
@@ -99,6 +100,11 @@ export class MockProvider implements Provider {
     }
   }
 
+  private record(call: MockCall): void {
+    this.calls.push(call);
+    if (this.calls.length > 1_000) this.calls.shift();
+  }
+
   private async begin(
     operation: 'generate' | 'stream',
     request: ProviderRequest,
@@ -106,7 +112,7 @@ export class MockProvider implements Provider {
     latencyMs: number,
   ): Promise<{ reply: MockReply; model: string }> {
     throwIfAborted(signal, this.name);
-    this.calls.push({ operation, request });
+    this.record({ operation, request });
     const callNumber = this.callCount;
     this.failIfScripted();
     await this.wait(latencyMs, signal, Date.now());
