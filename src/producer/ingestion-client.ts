@@ -100,7 +100,9 @@ export class IngestionClient {
       if (!job) throw new ValidationError('batchId', `no ingestion batch '${batchId}'`);
       if (await job.isCompleted()) {
         onProgress?.(await this.progress(batchId));
-        return job.returnvalue as IngestSummary;
+        // Read again: the job may have completed after it was first read, without its return value.
+        const completed = await this.batches.getJob(batchId);
+        return completed!.returnvalue as IngestSummary;
       }
       if (await job.isFailed()) throw new Error(`ingestion batch ${batchId} failed: ${job.failedReason}`);
       onProgress?.(await this.progress(batchId));
