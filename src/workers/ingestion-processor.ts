@@ -3,7 +3,7 @@ import type { Settings } from '../shared/config.js';
 import { ValidationError } from '../shared/errors.js';
 import { chooseEmbedder } from '../shared/knowledge/choose-embedder.js';
 import { chunkDocument } from '../shared/knowledge/chunk-document.js';
-import { contentHash, type DocumentRegistry } from '../shared/knowledge/document-registry.js';
+import type { DocumentRegistry } from '../shared/knowledge/document-registry.js';
 import {
   type DocumentOutcome,
   type IngestBatchJob,
@@ -13,15 +13,17 @@ import {
   ingestDocumentJobSchema,
   type ParsedIngestOptions,
 } from '../shared/knowledge/ingest-jobs.js';
-import { readSource } from '../shared/knowledge/loaders/read-source.js';
 import { chunkPointId, type StoredChunk, type VectorStore } from '../shared/knowledge/vector-store.js';
 import type { Logger } from '../shared/log.js';
 import type { Provider } from '../shared/providers/provider.js';
+import type { Prepared, PrepareTask } from './prepare-document.js';
 
 export interface IngestionContext {
   settings: Settings;
   registry: DocumentRegistry;
   store: VectorStore;
+  /** Reads, parses and chunks a document off the event loop. */
+  prepare(task: PrepareTask): Promise<Prepared>;
   /** The provider of a configured instance, built once per process. */
   provider(instance: string): Provider;
   log: Logger;
@@ -79,17 +81,16 @@ export async function processDocument(
   const { registry, store } = context;
   try {
     const embedder = resolveEmbedder(context, options);
-    const read = await readSource(source, {
-      roots: options.roots,
-      allowPrivateUrls: options.allowPrivateUrls,
-    });
-    const document = name ? { ...read, source: name } : read;
-    const decision = await registry.decide(options.collection, documentId, contentHash(document.text));
+    const prepared = await context.prepare({ source, name, options });
+    if ('failed' in prepared) return { source, outcome: 'failed', reason: prepared.failed };
+    const { document, hash } = prepared;
+    const decision = await registry.decide(options.collection, documentId, hash);
     if (decision.action === 'skip') {
       await store.deleteDocument(options.collection, documentId, { exceptVersion: decision.entry.version });
       return { source, outcome: 'skipped', version: decision.entry.version };
     }
-    const chunks = await chunkDocument(document.text, document.type, options, embedder.embed);
+    const chunks =
+      prepared.chunks ?? (await chunkDocument(document.text, document.type, options, embedder.embed));
     const vectors = await embedder.embed(chunks.map((chunk) => chunk.text));
     await store.ensureCollection({
       name: options.collection,
@@ -117,14 +118,16 @@ export async function processDocument(
       {
         documentId,
         source: document.source,
-        contentHash: contentHash(document.text),
+        contentHash: hash,
         version: decision.version,
         chunkCount: stored.length,
         updatedAt: Date.now(),
       },
       previousVersion,
     );
-    await store.deleteDocument(options.collection, documentId, { exceptVersion: decision.version });
+    // A new document has no older chunks: a retried job chunks alike, so it rewrites the same ids.
+    if (decision.action === 'update')
+      await store.deleteDocument(options.collection, documentId, { exceptVersion: decision.version });
     return {
       source,
       outcome: decision.action === 'add' ? 'added' : 'updated',

@@ -4,6 +4,7 @@ import { Worker } from 'bullmq';
 import { loadSettings, type Settings } from '../shared/config.js';
 import { createKeys } from '../shared/keys.js';
 import { DocumentRegistry } from '../shared/knowledge/document-registry.js';
+import { GroupedWrites } from '../shared/knowledge/grouped-writes.js';
 import type { IngestBatchJob, IngestDocumentJob } from '../shared/knowledge/ingest-jobs.js';
 import { openStore } from '../shared/knowledge/open-store.js';
 import type { VectorStore } from '../shared/knowledge/vector-store.js';
@@ -13,12 +14,16 @@ import type { Provider } from '../shared/providers/provider.js';
 import { createRedis } from '../shared/redis.js';
 import { startHeartbeat } from './heartbeat.js';
 import { processBatch, processDocument } from './ingestion-processor.js';
+import { PreparationPool } from './preparation-pool.js';
+import type { PrepareTask } from './prepare-document.js';
 
 export interface StartIngestionWorkersOptions {
   settings?: Settings;
-  /** Documents processed at once. @default 4 */
+  /** Documents processed at once. @default 16 */
   concurrency?: number;
   log?: Logger;
+  /** Threads that read, parse and chunk documents. @default one fewer than the cores, at least one */
+  threads?: number;
   /** The store to write to. @default openStore(settings) */
   store?: VectorStore;
 }
@@ -36,9 +41,13 @@ export async function startIngestionWorkers(
   const log = options.log ?? createLogger({ level: settings.logLevel });
   const keys = createKeys(settings.prefix);
   const redis = createRedis(settings.redisUrl, { role: 'blocking', name: 'atlas-ingestion' });
-  const store = options.store ?? openStore(settings);
+  const ownStore = options.store ?? openStore(settings);
+  // Documents processed at once share one write: each write to the store is a commit.
+  const store = new GroupedWrites(ownStore);
   const providers = new Map<string, Provider>();
+  const preparation = new PreparationPool(options.threads);
   const context = {
+    prepare: (task: PrepareTask) => preparation.prepare(task),
     settings,
     registry: new DocumentRegistry(redis, keys),
     store,
@@ -60,7 +69,7 @@ export async function startIngestionWorkers(
     {
       connection: connections[0]!,
       prefix: keys.bullPrefix,
-      concurrency: options.concurrency ?? 4,
+      concurrency: options.concurrency ?? 16,
       lockDuration: settings.generation.lockDurationMs,
       stalledInterval: settings.generation.stalledIntervalMs,
     },
@@ -89,7 +98,9 @@ export async function startIngestionWorkers(
       await Promise.all([documents.close(), batches.close()]);
       await heartbeat.stop();
       for (const connection of connections) connection.disconnect();
-      if (!options.store) await store.close();
+      await store.drain();
+      await preparation.close();
+      if (!options.store) await ownStore.close();
       await redis.quit().catch(() => undefined);
     },
   };

@@ -17,12 +17,16 @@ export class LanceDbStore implements VectorStore {
   private connection: Promise<lancedb.Connection> | undefined;
   private readonly tables = new Map<string, lancedb.Table>();
   private readonly ftsReady = new Set<string>();
+  private readonly ensured = new Set<string>();
   /** Writes go one at a time: concurrent table creation or commits in one process only conflict. */
   private writing: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly directory: string) {}
 
   ensureCollection(info: CollectionInfo): Promise<void> {
+    // A collection's model and size never change, so one check per process is enough (and a checked
+    // one need not wait behind the writes under way).
+    if (this.ensured.has(ensuredKey(info))) return Promise.resolve();
     return this.exclusive(() => this.ensureCollectionNow(info));
   }
 
@@ -45,6 +49,12 @@ export class LanceDbStore implements VectorStore {
   }
 
   private async ensureCollectionNow(info: CollectionInfo): Promise<void> {
+    if (this.ensured.has(ensuredKey(info))) return;
+    await this.checkOrRecordCollection(info);
+    this.ensured.add(ensuredKey(info));
+  }
+
+  private async checkOrRecordCollection(info: CollectionInfo): Promise<void> {
     const db = await this.db();
     const names = await db.tableNames();
     if (!names.includes(infoTable)) {
@@ -210,6 +220,10 @@ export class LanceDbStore implements VectorStore {
     await table.createIndex('text', { config: lancedb.Index.fts(), replace: true });
     this.ftsReady.add(collection);
   }
+}
+
+function ensuredKey(info: CollectionInfo): string {
+  return `${info.name}\n${info.embeddingModel}\n${info.dimensions}`;
 }
 
 function requireVector(options: SearchOptions): number[] {
