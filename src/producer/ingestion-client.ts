@@ -68,13 +68,25 @@ export class IngestionClient {
     await this.flows.add({
       name: 'batch',
       queueName: this.keys.ingestionBatchQueue,
-      data: { batchId, documentIds: documents.map((document) => document.documentId), options: batchOptions },
+      data: {
+        batchId,
+        documentIds: documents.map((document) => document.documentId),
+        sources: documents.map((document) => document.source),
+        options: batchOptions,
+      },
       opts: { jobId: batchId, removeOnComplete: { age: 86_400 } },
       children: documents.map((document, index) => ({
         name: 'document',
         queueName: this.keys.ingestionQueue,
         data: { batchId, ...document, options: batchOptions },
-        opts: { jobId: `${batchId}.${index}`, attempts: 3, backoff: { type: 'exponential', delay: 500 } },
+        // A document whose last attempt fails (its embedder down, say) is reported in the summary; the
+        // batch goes on without it.
+        opts: {
+          jobId: `${batchId}.${index}`,
+          attempts: 3,
+          backoff: { type: 'exponential', delay: 500 },
+          ignoreDependencyOnFailure: true,
+        },
       })),
     });
     return { batchId, total: documents.length, unsupported: expanded.unsupported };

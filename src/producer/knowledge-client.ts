@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import type { Settings } from '../shared/config.js';
 import { ValidationError } from '../shared/errors.js';
 import type { Keys } from '../shared/keys.js';
-import { chooseEmbedder } from '../shared/knowledge/choose-embedder.js';
 import { DocumentRegistry } from '../shared/knowledge/document-registry.js';
+import { createEmbedder } from '../shared/knowledge/embedder.js';
 import { openStore } from '../shared/knowledge/open-store.js';
 import type { SearchHit, SearchMode, VectorStore } from '../shared/knowledge/vector-store.js';
 import { validateWhere, validateWhereDocument } from '../shared/knowledge/where-filter.js';
@@ -48,10 +48,12 @@ export class KnowledgeClient {
       request.whereDocument === undefined ? undefined : validateWhereDocument(request.whereDocument);
     let vector: number[] | undefined;
     if (mode !== 'keyword') {
-      const { instance, model } = chooseEmbedder(this.settings, request);
-      const provider = this.provider(instance);
-      if (!provider.embed) throw new ValidationError('embedder', `${instance} has no embeddings`);
-      [vector] = (await provider.embed([query], { model })).vectors;
+      const embedder = createEmbedder(
+        { settings: this.settings, provider: (name) => this.provider(name) },
+        request,
+      );
+      const model = embedder.model;
+      [vector] = await embedder.embed([query]);
       // Checks the collection was built with this embedder: vectors of two models never mix.
       await this.storeOf().ensureCollection({
         name: request.collection,

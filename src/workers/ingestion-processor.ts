@@ -1,9 +1,9 @@
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { Settings } from '../shared/config.js';
 import { ValidationError } from '../shared/errors.js';
-import { chooseEmbedder } from '../shared/knowledge/choose-embedder.js';
 import { chunkDocument } from '../shared/knowledge/chunk-document.js';
 import type { DocumentRegistry } from '../shared/knowledge/document-registry.js';
+import { createEmbedder } from '../shared/knowledge/embedder.js';
 import {
   type DocumentOutcome,
   type IngestBatchJob,
@@ -26,40 +26,9 @@ export interface IngestionContext {
   prepare(task: PrepareTask): Promise<Prepared>;
   /** The provider of a configured instance, built once per process. */
   provider(instance: string): Provider;
+  /** Runs a call to an instance through its fleet-wide circuit breaker. */
+  guard<T>(instance: string, call: () => Promise<T>): Promise<T>;
   log: Logger;
-}
-
-/** Texts per embedding request. */
-const embedBatch = 64;
-
-export interface Embedder {
-  instance: string;
-  model: string;
-  kind: 'lexical' | 'semantic';
-  embed(texts: string[]): Promise<number[][]>;
-}
-
-/** The embedder a batch asked for, or the first mock instance (hashing: lexical, offline). */
-export function resolveEmbedder(context: IngestionContext, options: ParsedIngestOptions): Embedder {
-  const { instance, type, model } = chooseEmbedder(context.settings, options);
-  const provider = context.provider(instance);
-  if (!provider.embed)
-    throw new ValidationError(
-      'embedder',
-      `${instance} (${type}) has no embeddings; use an openai, ollama or mock instance`,
-    );
-  return {
-    instance,
-    model,
-    kind: type === 'mock' ? 'lexical' : 'semantic',
-    embed: async (texts) => {
-      const vectors: number[][] = [];
-      for (let start = 0; start < texts.length; start += embedBatch) {
-        vectors.push(...(await provider.embed!(texts.slice(start, start + embedBatch), { model })).vectors);
-      }
-      return vectors;
-    },
-  };
 }
 
 /**
@@ -80,7 +49,7 @@ export async function processDocument(
   const options = parsed.data.options as ParsedIngestOptions;
   const { registry, store } = context;
   try {
-    const embedder = resolveEmbedder(context, options);
+    const embedder = createEmbedder(context, options);
     const prepared = await context.prepare({ source, name, options });
     if ('failed' in prepared) return { source, outcome: 'failed', reason: prepared.failed };
     const { document, hash } = prepared;
@@ -152,6 +121,11 @@ export async function processBatch(
     );
   const options = parsed.data.options as ParsedIngestOptions;
   const outcomes = Object.values(await job.getChildrenValues()) as DocumentOutcome[];
+  // Documents whose every attempt failed: their job ids end in their place in the batch.
+  for (const [jobKey, reason] of Object.entries(await job.getIgnoredChildrenFailures())) {
+    const index = Number(jobKey.slice(jobKey.lastIndexOf('.') + 1));
+    outcomes.push({ source: parsed.data.sources?.[index] ?? jobKey, outcome: 'failed', reason });
+  }
   let deleted = 0;
   if (options.prune) {
     for (const entry of await context.registry.missing(
@@ -163,7 +137,7 @@ export async function processBatch(
       deleted++;
     }
   }
-  const embedder = resolveEmbedder(context, options);
+  const embedder = createEmbedder(context, options);
   const count = (outcome: DocumentOutcome['outcome']) =>
     outcomes.filter((entry) => entry.outcome === outcome).length;
   return {

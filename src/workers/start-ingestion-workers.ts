@@ -12,8 +12,9 @@ import { createLogger, type Logger } from '../shared/log.js';
 import { providerFromSettings } from '../shared/providers/create-provider.js';
 import type { Provider } from '../shared/providers/provider.js';
 import { createRedis } from '../shared/redis.js';
+import { FleetBreaker } from './fleet-breaker.js';
 import { startHeartbeat } from './heartbeat.js';
-import { processBatch, processDocument } from './ingestion-processor.js';
+import { type IngestionContext, processBatch, processDocument } from './ingestion-processor.js';
 import { PreparationPool } from './preparation-pool.js';
 import type { PrepareTask } from './prepare-document.js';
 
@@ -45,8 +46,10 @@ export async function startIngestionWorkers(
   // Documents processed at once share one write: each write to the store is a commit.
   const store = new GroupedWrites(ownStore);
   const providers = new Map<string, Provider>();
+  const breakers = new Map<string, FleetBreaker>();
   const preparation = new PreparationPool(options.threads);
-  const context = {
+  const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
+  const context: IngestionContext = {
     prepare: (task: PrepareTask) => preparation.prepare(task),
     settings,
     registry: new DocumentRegistry(redis, keys),
@@ -60,8 +63,26 @@ export async function startIngestionWorkers(
       }
       return provider;
     },
+    // The same breakers as the instance's generation workers: an instance down is down for both.
+    guard(instance, call) {
+      let breaker = breakers.get(instance);
+      if (!breaker) {
+        const instanceSettings = settings.providers[instance]!;
+        breaker = new FleetBreaker({
+          redis,
+          keys,
+          instance,
+          breaker: instanceSettings.breaker,
+          cacheMs: settings.generation.healthCacheMs,
+          callTimeoutMs: instanceSettings.timeoutMs,
+          workerId,
+          log,
+        });
+        breakers.set(instance, breaker);
+      }
+      return breaker.run(call);
+    },
   };
-  const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
   const connections = [redis.duplicate(), redis.duplicate()];
   const documents = new Worker<IngestDocumentJob>(
     keys.ingestionQueue,
@@ -100,6 +121,7 @@ export async function startIngestionWorkers(
       for (const connection of connections) connection.disconnect();
       await store.drain();
       await preparation.close();
+      for (const breaker of breakers.values()) breaker.shutdown();
       if (!options.store) await ownStore.close();
       await redis.quit().catch(() => undefined);
     },

@@ -40,6 +40,8 @@ export type IngestDocumentJob = z.infer<typeof ingestDocumentJobSchema>;
 export const ingestBatchJobSchema = z.object({
   batchId: z.string(),
   documentIds: z.array(z.string()),
+  /** The documents' sources, in the same order, for the summary's failures. */
+  sources: z.array(z.string()).optional(),
   options: ingestOptionsSchema,
 });
 export type IngestBatchJob = z.infer<typeof ingestBatchJobSchema>;
