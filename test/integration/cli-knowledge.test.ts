@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect, deletePrefix, freshPrefix, redisUrl } from '../support/redis.js';
-import { runCli } from '../support/run-cli.js';
+import { runCli, runCliInTerminal } from '../support/run-cli.js';
 
 const prefix = freshPrefix('cli-knowledge');
 const folder = mkdtempSync(join(tmpdir(), 'atlas-cli-docs-'));
@@ -81,4 +81,25 @@ describe('atlas ingest, search and docs', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/where\.year\.\$between: unknown operator/);
   }, 90_000);
+
+  it('shows a live progress bar and a summary for a few hundred files', async () => {
+    const many = mkdtempSync(join(tmpdir(), 'atlas-cli-many-'));
+    for (let i = 0; i < 300; i++) {
+      const topic = join(many, `topic-${i % 10}`);
+      mkdirSync(topic, { recursive: true });
+      writeFileSync(
+        join(topic, `page-${i}.md`),
+        `# Page ${i}\n\n${'Workers take jobs from the queue and call providers. '.repeat(40)}\n\n## More\n\nPage ${i}.`,
+      );
+    }
+    const result = await runCliInTerminal(['ingest', many, '--collection', 'many'], env(), 120_000);
+    expect(result.code).toBe(0);
+    const frames = [...result.stdout.matchAll(/ingesting \[[█░]+\] (\d+)\/300 documents/g)].map((match) =>
+      Number(match[1]),
+    );
+    // The bar is redrawn as documents finish, from the start to the end of the batch.
+    expect(new Set(frames).size).toBeGreaterThan(2);
+    expect(frames.at(-1)).toBe(300);
+    expect(result.stdout).toMatch(/many: 300 added, 0 updated, 0 skipped, 0 deleted, 0 failed \(\d+ chunks;/);
+  }, 150_000);
 });

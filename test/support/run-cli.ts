@@ -35,3 +35,37 @@ export function runCli(
     });
   });
 }
+
+/**
+ * Runs the `atlas` command from source in a pseudo-terminal (util-linux `script`), as a person at a
+ * terminal sees it: progress bars draw only there. stdout and stderr arrive together.
+ */
+export function runCliInTerminal(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  timeoutMs = 60_000,
+): Promise<CliResult> {
+  const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+  const command = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args].map(quote).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qefc', command, '/dev/null'], {
+      env: { ...process.env, ATLAS_LOG_LEVEL: 'silent', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`atlas ${args.join(' ')} did not finish in ${timeoutMs} ms\n${output}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: output, stderr: '' });
+    });
+  });
+}
