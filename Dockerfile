@@ -11,6 +11,7 @@ ENV NODE_ENV=production
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+COPY examples ./examples
 USER node
 ENTRYPOINT ["node", "dist/cli/main.js"]
 CMD ["worker"]

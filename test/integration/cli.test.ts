@@ -177,7 +177,17 @@ describe('the atlas command', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('round_robin');
     expect(result.stdout).toMatch(/mock-flaky\s+breaker open/);
-    expect(result.stdout).toContain('Done: workers stopped, demo keys removed.');
+    // The knowledge part: the shipped documents ingested, skipped the second time, a hybrid search
+    // led by the section on breakers, and an answer that cites its sources.
+    expect(result.stdout).toMatch(
+      /5 documents added, \d+ chunks, into the embedded store \(mock-embed: lexical/,
+    );
+    expect(result.stdout).toContain('again, unchanged: 5 skipped, 0 added');
+    expect(result.stdout).toMatch(
+      /Hybrid search[^\n]*\n\s+[\d.]+\s+providers\.md › Providers and failover > Circuit breakers/,
+    );
+    expect(result.stdout).toMatch(/\[1\] providers\.md/);
+    expect(result.stdout).toContain('Done: workers stopped, demo keys and store removed.');
     const redis = connect();
     expect(await redis.keys('atlas-demo-*')).toEqual([]);
     redis.disconnect();

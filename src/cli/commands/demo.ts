@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { AtlasClient } from '../../producer/atlas-client.js';
 import { loadSettings, type Settings } from '../../shared/config.js';
@@ -7,6 +11,7 @@ import { createKeys } from '../../shared/keys.js';
 import { createLogger } from '../../shared/log.js';
 import { GenerationQueues } from '../../shared/queues.js';
 import { createRedis, deletePrefix, type Redis } from '../../shared/redis.js';
+import { startIngestionWorkers } from '../../workers/start-ingestion-workers.js';
 import { startWorkers } from '../../workers/start-workers.js';
 import { useOrStartRedis } from '../local-redis.js';
 
@@ -14,8 +19,9 @@ const say = (line = '') => console.log(line);
 
 /**
  * The main job on embedded defaults: three mock instances served in-process on a local Redis, requests
- * across the strategies, one instance failing so the group fails over and its breaker opens, and a
- * stream. Everything it wrote is removed and everything it started is stopped at the end.
+ * across the strategies, one instance failing so the group fails over and its breaker opens, a stream,
+ * then the documents shipped in examples/docs ingested into an embedded store, a hybrid search and an
+ * answer with its sources. Everything it wrote is removed and everything it started is stopped at the end.
  */
 export function registerDemoCommand(program: Command): void {
   program
@@ -29,33 +35,36 @@ export function registerDemoCommand(program: Command): void {
           ? `Started a temporary Redis at ${redisHandle.url}`
           : `Using Redis at ${redisHandle.url}`,
       );
-      const settings = demoSettings(redisHandle.url);
+      const knowledgeDirectory = mkdtempSync(join(tmpdir(), 'atlas-demo-knowledge-'));
+      const settings = demoSettings(redisHandle.url, knowledgeDirectory);
       const redis = createRedis(settings.redisUrl);
-      const workers = await startWorkers({
-        settings,
-        concurrency: 20,
-        log: createLogger({ level: 'silent' }),
-      });
+      const log = createLogger({ level: 'silent' });
+      const workers = await startWorkers({ settings, concurrency: 20, log });
+      const ingestionWorkers = await startIngestionWorkers({ settings, log });
       const client = new AtlasClient({ settings });
       try {
         await runDemo(client, redis, settings);
+        await runKnowledgeDemo(client);
       } finally {
         await client.close();
+        await ingestionWorkers.close();
         await workers.close();
         await deletePrefix(redis, settings.prefix);
         redis.disconnect();
         await redisHandle.stop();
-        say('\nDone: workers stopped, demo keys removed.');
+        rmSync(knowledgeDirectory, { recursive: true, force: true });
+        say('\nDone: workers stopped, demo keys and store removed.');
       }
     });
 }
 
-function demoSettings(redisUrl: string): Settings {
+function demoSettings(redisUrl: string, knowledgeDirectory: string): Settings {
   return loadSettings({
     env: {},
     configPath: undefined,
     overrides: {
       redisUrl,
+      knowledgeDirectory,
       prefix: `atlas-demo-${randomUUID().slice(0, 8)}`,
       logLevel: 'silent',
       providers: {
@@ -123,4 +132,37 @@ async function runDemo(client: AtlasClient, redis: Redis, settings: Settings): P
     if (event.type === 'text-delta') process.stdout.write((event.data as { text: string }).text);
     if (event.type === 'completed') say(`\n   (${event.type} by ${event.provider})`);
   }
+}
+
+/** The documents shipped with Atlas, beside `src` and `dist` alike. */
+const exampleDocs = fileURLToPath(new URL('../../../examples/docs', import.meta.url));
+
+async function runKnowledgeDemo(client: AtlasClient): Promise<void> {
+  say(`\n4. Knowledge: the documents in examples/docs, ingested as one batch of jobs`);
+  const batch = await client.ingest([exampleDocs], { collection: 'handbook' });
+  const summary = await client.ingestion.wait(batch.batchId);
+  say(
+    `   ${summary.added} documents added, ${summary.chunks} chunks, into the embedded store ` +
+      `(${summary.embedding.model}: ${summary.embedding.kind} embeddings)`,
+  );
+  const again = await client.ingestion.wait(
+    (await client.ingest([exampleDocs], { collection: 'handbook' })).batchId,
+  );
+  say(`   again, unchanged: ${again.skipped} skipped, ${again.added} added`);
+
+  const question = 'When does a circuit breaker open for the whole fleet?';
+  say(`\n   Hybrid search (keyword and embeddings fused with RRF): "${question}"`);
+  for (const hit of await client.search(question, { collection: 'handbook', mode: 'hybrid', k: 3 })) {
+    const where = [hit.metadata['source'], hit.metadata['headings']].filter(Boolean).join(' › ');
+    say(`   ${hit.score.toFixed(4)}  ${where}: ${hit.text.replace(/\s+/g, ' ').slice(0, 70)}…`);
+  }
+
+  say('\n   An answer with its sources, generated through the queue:');
+  const answer = await client.ask(question, { collection: 'handbook', k: 2, providers: ['mock-smart'] });
+  say(`   ${answer.text.replace(/\s+/g, ' ').slice(0, 160)}…`);
+  answer.citations.forEach((citation, index) =>
+    say(
+      `   [${index + 1}] ${citation.metadata['source']}${citation.metadata['headings'] ? ` › ${citation.metadata['headings']}` : ''}`,
+    ),
+  );
 }
