@@ -160,9 +160,8 @@ async function runKnowledgeDemo(client: AtlasClient): Promise<void> {
   say('\n   An answer with its sources, generated through the queue:');
   const answer = await client.ask(question, { collection: 'handbook', k: 2, providers: ['mock-smart'] });
   say(`   ${answer.text.replace(/\s+/g, ' ').slice(0, 160)}…`);
-  answer.citations.forEach((citation, index) =>
-    say(
-      `   [${index + 1}] ${citation.metadata['source']}${citation.metadata['headings'] ? ` › ${citation.metadata['headings']}` : ''}`,
-    ),
-  );
+  for (const [index, citation] of answer.citations.entries()) {
+    const headings = citation.metadata['headings'] ? ` › ${citation.metadata['headings']}` : '';
+    say(`   [${index + 1}] ${citation.metadata['source']}${headings}`);
+  }
 }
