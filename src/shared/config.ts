@@ -190,6 +190,8 @@ const fileSchema = z
     qdrantUrl: z.url().optional(),
     /** Folder of the embedded vector store. @default .atlas/lancedb */
     knowledgeDirectory: z.string().min(1).optional(),
+    /** Versions of each document the knowledge base keeps. @default 1 */
+    keepVersions: z.number().int().positive().optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     /** Log prompt and completion text as `[redacted]`. */
     redactPrompts: z.boolean().optional(),
@@ -208,6 +210,7 @@ export interface Settings {
   qdrantUrl: string | undefined;
   /** Folder of the embedded vector store, used when no Qdrant URL is set. */
   knowledgeDirectory: string;
+  keepVersions: number;
   logLevel: string;
   redactPrompts: boolean;
   generation: GenerationSettings;
@@ -252,6 +255,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     strategy: merged.strategy ?? enumFromEnv(env, 'ATLAS_PROVIDER_STRATEGY', strategyNames) ?? 'failover',
     qdrantUrl: merged.qdrantUrl ?? urlFromEnv(env, 'QDRANT_URL'),
     knowledgeDirectory: merged.knowledgeDirectory ?? env['ATLAS_KNOWLEDGE_DIR'] ?? '.atlas/lancedb',
+    keepVersions: merged.keepVersions ?? positiveFromEnv(env, 'ATLAS_KEEP_VERSIONS') ?? 1,
     logLevel:
       merged.logLevel ??
       enumFromEnv(env, 'ATLAS_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) ??
@@ -259,6 +263,15 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     redactPrompts: merged.redactPrompts ?? env['ATLAS_REDACT_PROMPTS'] === '1',
     generation: merged.generation ?? generationSchema.parse({}),
   };
+}
+
+function positiveFromEnv(env: Environment, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new ConfigError(name, `expected a whole number of at least 1, got '${raw}'`);
+  return value;
 }
 
 /** The instances that exist with no settings file, configured from their usual environment variables. */

@@ -54,8 +54,10 @@ export async function processDocument(
     if ('failed' in prepared) return { source, outcome: 'failed', reason: prepared.failed };
     const { document, hash } = prepared;
     const decision = await registry.decide(options.collection, documentId, hash);
+    const keep = options.keepVersions ?? context.settings.keepVersions;
     if (decision.action === 'skip') {
-      await store.deleteDocument(options.collection, documentId, { exceptVersion: decision.entry.version });
+      // Clears what a crash between writing and retiring left behind.
+      await store.retireVersions(options.collection, documentId, { current: decision.entry.version, keep });
       return { source, outcome: 'skipped', version: decision.entry.version };
     }
     const chunks =
@@ -67,7 +69,7 @@ export async function processDocument(
       dimensions: vectors[0]?.length ?? 0,
     });
     const stored: StoredChunk[] = chunks.map((chunk, index) => ({
-      id: chunkPointId(documentId, chunk.index),
+      id: chunkPointId(documentId, chunk.index, keep > 1 ? decision.version : undefined),
       documentId,
       chunkIndex: chunk.index,
       version: decision.version,
@@ -78,6 +80,7 @@ export async function processDocument(
         type: document.type,
         ...document.metadata,
         ...(chunk.headingPath?.length ? { headings: chunk.headingPath.join(' > ') } : {}),
+        version: decision.version,
       },
     }));
     await store.upsert(options.collection, stored);
@@ -96,7 +99,7 @@ export async function processDocument(
     );
     // A new document has no older chunks: a retried job chunks alike, so it rewrites the same ids.
     if (decision.action === 'update')
-      await store.deleteDocument(options.collection, documentId, { exceptVersion: decision.version });
+      await store.retireVersions(options.collection, documentId, { current: decision.version, keep });
     return {
       source,
       outcome: decision.action === 'add' ? 'added' : 'updated',

@@ -109,4 +109,22 @@ describe('batch ingestion into the embedded store', () => {
     expect(hit?.metadata['source']).toBe('beta/README.md');
     expect(await store.count('same-name')).toBe(2);
   });
+
+  it('keeps the last versions of a changed document when asked, searching only the current one', async () => {
+    const history = mkdtempSync(join(tmpdir(), 'atlas-ingest-versions-'));
+    const ingestEdition = async (edition: number) => {
+      writeFileSync(join(history, 'policy.md'), `# Policy\n\nEdition ${edition} of the retention policy.`);
+      const batch = await client.ingest([history], { collection: 'versions', keepVersions: 2 });
+      return client.wait(batch.batchId);
+    };
+    await ingestEdition(1);
+    await ingestEdition(2);
+    expect(await ingestEdition(3)).toMatchObject({ updated: 1 });
+    const [hit] = await store.search('versions', { mode: 'keyword', query: 'retention policy', k: 5 });
+    expect(hit?.text).toContain('Edition 3');
+    expect(await store.count('versions')).toBe(1);
+    expect(await store.count('versions', { where: { version: 2 } })).toBe(1);
+    expect(await store.count('versions', { where: { version: 1 } })).toBe(0);
+    rmSync(history, { recursive: true, force: true });
+  });
 });

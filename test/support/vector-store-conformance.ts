@@ -151,15 +151,32 @@ export function describeVectorStoreConformance(
       });
     });
 
-    it('deletes a document’s chunks, or all but one version of them', async () => {
-      const newer = stored
-        .filter((chunk) => chunk.documentId === 'faq')
-        .map((chunk) => ({ ...chunk, id: chunkPointId('faq-v2', chunk.chunkIndex), version: 2 }));
-      await store.upsert(
-        collection,
-        newer.map((chunk) => ({ ...chunk, documentId: 'faq' })),
-      );
-      expect(await store.deleteDocument(collection, 'faq', { exceptVersion: 2 })).toBe(2);
+    it('keeps the last versions of a document, hides superseded ones unless a version is asked for, deletes the rest', async () => {
+      const faq = stored.filter((chunk) => chunk.documentId === 'faq');
+      const version = (number: number) =>
+        faq.map((chunk) => ({
+          ...chunk,
+          id: chunkPointId('faq', chunk.chunkIndex, number),
+          version: number,
+          text: `${chunk.text} (edition ${number})`,
+          metadata: { ...chunk.metadata, version: number },
+        }));
+      await store.upsert(collection, [...version(2), ...version(3)]);
+      expect(await store.retireVersions(collection, 'faq', { current: 3, keep: 2 })).toEqual({
+        deleted: 2,
+        superseded: 2,
+      });
+      // Only the current version is visible by default; the kept one answers when asked for.
+      expect(await store.count(collection, { where: { source: 'faq.md' } })).toBe(2);
+      expect(await store.count(collection, { where: { version: 2 } })).toBe(2);
+      const hits = await store.search(collection, { mode: 'keyword', query: 'edition', k: 10 });
+      expect(hits.map((hit) => hit.metadata['version'])).toEqual([3, 3]);
+      // A version past the current one (written, never recorded) goes too.
+      await store.upsert(collection, version(4));
+      expect(await store.retireVersions(collection, 'faq', { current: 3, keep: 1 })).toEqual({
+        deleted: 4,
+        superseded: 0,
+      });
       expect(await store.count(collection, { where: { source: 'faq.md' } })).toBe(2);
       expect(await store.deleteDocument(collection, 'faq')).toBe(2);
       expect(await store.count(collection)).toBe(stored.length - 2);

@@ -43,7 +43,8 @@ describe('the Qdrant adapter’s requests, checked against Qdrant’s OpenAPI do
       })),
     );
     await store.count('docs', { where: { year: { $gte: 2024 } }, whereDocument: { $contains: 'Redis' } });
-    await store.deleteDocument('docs', 'guide', { exceptVersion: 2 });
+    await store.retireVersions('docs', 'guide', { current: 3, keep: 2 });
+    await store.deleteDocument('docs', 'guide');
     const where = validateWhere({ $or: [{ lang: { $in: ['en', 'de'] } }, { score: 0.5 }] });
     await store.search('docs', { mode: 'semantic', vector: [1, 0, 0, 0], k: 3, where });
     await store.search('docs', { mode: 'keyword', query: 'Redis queue', k: 3 });
@@ -64,6 +65,7 @@ describe('the Qdrant adapter’s requests, checked against Qdrant’s OpenAPI do
         'PUT /collections/docs/points',
         'POST /collections/docs/points/count',
         'POST /collections/docs/points/delete',
+        'POST /collections/docs/points/payload',
         'POST /collections/docs/points/query',
       ]),
     );

@@ -42,6 +42,11 @@ export function registerKnowledgeCommands(program: Command): void {
       positive('--overlap'),
     )
     .option('--embedder <instance>', 'provider instance that embeds [default: the mock, lexical]')
+    .option(
+      '--keep-versions <n>',
+      'versions of each document to keep; older kept ones are found only by asking for their version',
+      positive('--keep-versions'),
+    )
     .option('--prune', 'delete documents of the collection that are not among the sources')
     .option('--json', 'print the summary as JSON')
     .action(async (sources: string[], options: Record<string, unknown>) => {
@@ -56,6 +61,9 @@ export function registerKnowledgeCommands(program: Command): void {
           ...(options['chunkSize'] !== undefined ? { chunkSize: options['chunkSize'] as number } : {}),
           ...(options['overlap'] !== undefined ? { overlap: options['overlap'] as number } : {}),
           ...(options['embedder'] ? { embedder: String(options['embedder']) } : {}),
+          ...(options['keepVersions'] !== undefined
+            ? { keepVersions: options['keepVersions'] as number }
+            : {}),
           prune: Boolean(options['prune']),
         });
         const keys = createKeys(runtime.settings.prefix);

@@ -74,12 +74,16 @@ export class GroupedWrites implements VectorStore {
     return this.store.ensureCollection(info);
   }
 
-  deleteDocument(
+  deleteDocument(collection: string, documentId: string): Promise<number> {
+    return this.store.deleteDocument(collection, documentId);
+  }
+
+  retireVersions(
     collection: string,
     documentId: string,
-    options?: { exceptVersion?: number },
-  ): Promise<number> {
-    return this.store.deleteDocument(collection, documentId, options);
+    versions: { current: number; keep: number },
+  ): Promise<{ deleted: number; superseded: number }> {
+    return this.store.retireVersions(collection, documentId, versions);
   }
 
   count(collection: string, filter?: { where?: Where; whereDocument?: WhereDocument }): Promise<number> {

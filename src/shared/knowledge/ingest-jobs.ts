@@ -16,6 +16,8 @@ export const ingestOptionsSchema = z
     embedder: z.string().min(1).optional(),
     /** Embedding model. @default the embedder's default embedding model */
     embeddingModel: z.string().min(1).optional(),
+    /** Versions of each document kept (older ones are superseded: searched only by asking for their version). @default the keepVersions setting, 1 */
+    keepVersions: z.number().int().positive().optional(),
     /** Delete the collection's documents that are not in this batch. @default false */
     prune: z.boolean().default(false),
     /** Folders that file sources must stay inside. @default the current folder */

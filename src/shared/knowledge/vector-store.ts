@@ -51,12 +51,17 @@ export interface VectorStore {
   /** Creates the collection, or checks that an existing one has the same embedding model and size. */
   ensureCollection(info: CollectionInfo): Promise<void>;
   upsert(collection: string, chunks: StoredChunk[]): Promise<void>;
-  /** Deletes a document's chunks; with `exceptVersion`, all but that version's. Returns how many went. */
-  deleteDocument(
+  /** Deletes all of a document's chunks. Returns how many went. */
+  deleteDocument(collection: string, documentId: string): Promise<number>;
+  /**
+   * After `current` is written: deletes a document's versions older than the last `keep`, and marks the
+   * kept older ones superseded, which search and count then pass over unless the filter names `version`.
+   */
+  retireVersions(
     collection: string,
     documentId: string,
-    options?: { exceptVersion?: number },
-  ): Promise<number>;
+    versions: { current: number; keep: number },
+  ): Promise<{ deleted: number; superseded: number }>;
   count(collection: string, filter?: { where?: Where; whereDocument?: WhereDocument }): Promise<number>;
   search(collection: string, options: SearchOptions): Promise<SearchHit[]>;
   close(): Promise<void>;
@@ -72,6 +77,23 @@ export function uuidV5(name: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-export function chunkPointId(documentId: string, chunkIndex: number): string {
-  return uuidV5(`${documentId}:${chunkIndex}`);
+/**
+ * A chunk's point id: UUIDv5 of its document id and index, so writing it again replaces it. Where older
+ * versions are kept, the version is part of the name too, so a new version does not overwrite them.
+ */
+export function chunkPointId(documentId: string, chunkIndex: number, version?: number): string {
+  return uuidV5(
+    version === undefined ? `${documentId}:${chunkIndex}` : `${documentId}:${chunkIndex}:v${version}`,
+  );
+}
+
+/** Superseded versions stay out of a search or count unless its filter asks for a `version`. */
+export function hidesSuperseded(where: Where | undefined): boolean {
+  const names = (value: unknown): boolean =>
+    Array.isArray(value)
+      ? value.some(names)
+      : typeof value === 'object' && value !== null
+        ? Object.entries(value).some(([key, inner]) => key === 'version' || names(inner))
+        : false;
+  return !names(where);
 }

@@ -1,7 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import * as lancedb from '@lancedb/lancedb';
 import { ValidationError } from '../../errors.js';
-import type { CollectionInfo, SearchHit, SearchOptions, StoredChunk, VectorStore } from '../vector-store.js';
+import {
+  type CollectionInfo,
+  hidesSuperseded,
+  type SearchHit,
+  type SearchOptions,
+  type StoredChunk,
+  type VectorStore,
+} from '../vector-store.js';
 import type { Scalar, Where, WhereDocument } from '../where-filter.js';
 import { metadataColumn, toLanceSql } from './lancedb-filter.js';
 
@@ -34,12 +41,32 @@ export class LanceDbStore implements VectorStore {
     return this.exclusive(() => this.upsertNow(collection, chunks));
   }
 
-  deleteDocument(
+  deleteDocument(collection: string, documentId: string): Promise<number> {
+    return this.exclusive(() => this.deleteWhere(collection, `document_id = ${sqlString(documentId)}`));
+  }
+
+  retireVersions(
     collection: string,
     documentId: string,
-    options: { exceptVersion?: number } = {},
-  ): Promise<number> {
-    return this.exclusive(() => this.deleteDocumentNow(collection, documentId, options));
+    versions: { current: number; keep: number },
+  ): Promise<{ deleted: number; superseded: number }> {
+    return this.exclusive(async () => {
+      const document = `document_id = ${sqlString(documentId)}`;
+      const oldest = versions.current - versions.keep;
+      // Versions past the current one were written by a run that crashed before recording them.
+      const deleted = await this.deleteWhere(
+        collection,
+        `${document} AND (version <= ${oldest} OR version > ${versions.current})`,
+      );
+      const table = await this.table(collection);
+      const older = `${document} AND version < ${versions.current} AND version > ${oldest}`;
+      if (!table) return { deleted, superseded: 0 };
+      if (!(await this.columns(table)).has('superseded'))
+        await table.addColumns([{ name: 'superseded', valueSql: 'CAST(NULL AS BOOLEAN)' }]);
+      const superseded = await table.countRows(`${older} AND ${notSuperseded}`);
+      if (superseded > 0) await table.update({ where: older, values: { superseded: true } });
+      return { deleted, superseded };
+    });
   }
 
   private exclusive<T>(write: () => Promise<T>): Promise<T> {
@@ -95,6 +122,7 @@ export class LanceDbStore implements VectorStore {
       text: chunk.text,
       vector: chunk.vector,
       metadata_json: JSON.stringify(chunk.metadata),
+      superseded: false,
       ...Object.fromEntries(
         Object.entries(chunk.metadata).map(([field, value]) => [metadataColumn(field), value]),
       ),
@@ -110,14 +138,9 @@ export class LanceDbStore implements VectorStore {
     this.ftsReady.delete(collection);
   }
 
-  private async deleteDocumentNow(
-    collection: string,
-    documentId: string,
-    options: { exceptVersion?: number },
-  ): Promise<number> {
+  private async deleteWhere(collection: string, predicate: string): Promise<number> {
     const table = await this.table(collection);
     if (!table) return 0;
-    const predicate = `document_id = '${documentId.replace(/'/g, "''")}'${options.exceptVersion === undefined ? '' : ` AND version <> ${options.exceptVersion}`}`;
     const count = await table.countRows(predicate);
     if (count > 0) await table.delete(predicate);
     return count;
@@ -129,7 +152,8 @@ export class LanceDbStore implements VectorStore {
   ): Promise<number> {
     const table = await this.table(collection);
     if (!table) return 0;
-    const sql = toLanceSql(filter.where, filter.whereDocument, await this.columns(table));
+    const columns = await this.columns(table);
+    const sql = visible(filter.where, toLanceSql(filter.where, filter.whereDocument, columns), columns);
     return table.countRows(sql);
   }
 
@@ -137,7 +161,8 @@ export class LanceDbStore implements VectorStore {
     const table = await this.table(collection);
     if (!table) return [];
     const k = options.k ?? 5;
-    const sql = toLanceSql(options.where, options.whereDocument, await this.columns(table));
+    const columns = await this.columns(table);
+    const sql = visible(options.where, toLanceSql(options.where, options.whereDocument, columns), columns);
     if (options.mode !== 'semantic') await this.ensureFullTextIndex(collection, table);
     let query: lancedb.Query | lancedb.VectorQuery;
     // Cosine, as in Qdrant: under L2 a chunk with an all-zero vector (no words) would sit nearer every
@@ -200,6 +225,8 @@ export class LanceDbStore implements VectorStore {
   private async addMissingColumns(table: lancedb.Table, chunks: StoredChunk[]): Promise<void> {
     const existing = await this.columns(table);
     const added = new Map<string, string>();
+    // Tables written before versions could be kept have no `superseded` column.
+    if (!existing.has('superseded')) added.set('superseded', 'BOOLEAN');
     for (const chunk of chunks) {
       for (const [field, value] of Object.entries(chunk.metadata)) {
         const column = metadataColumn(field);
@@ -220,6 +247,22 @@ export class LanceDbStore implements VectorStore {
     await table.createIndex('text', { config: lancedb.Index.fts(), replace: true });
     this.ftsReady.add(collection);
   }
+}
+
+const notSuperseded = '(superseded IS NULL OR superseded = false)';
+
+/** A filter's SQL with superseded chunks left out, unless the filter asks for a version. */
+function visible(
+  where: Where | undefined,
+  sql: string | undefined,
+  columns: Set<string>,
+): string | undefined {
+  if (!columns.has('superseded') || !hidesSuperseded(where)) return sql;
+  return sql ? `(${sql}) AND ${notSuperseded}` : notSuperseded;
+}
+
+function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
 }
 
 function ensuredKey(info: CollectionInfo): string {

@@ -1,9 +1,9 @@
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { ValidationError } from '../../errors.js';
 import type { CollectionInfo, SearchHit, SearchOptions, StoredChunk, VectorStore } from '../vector-store.js';
-import { uuidV5 } from '../vector-store.js';
+import { hidesSuperseded, uuidV5 } from '../vector-store.js';
 import type { Scalar, Where, WhereDocument } from '../where-filter.js';
-import { metadataField, textField, toQdrantFilter } from './qdrant-filter.js';
+import { metadataField, type QdrantFilter, textField, toQdrantFilter } from './qdrant-filter.js';
 import { documentTerms, queryTerms } from './sparse-terms.js';
 
 export interface QdrantStoreOptions {
@@ -110,17 +110,35 @@ export class QdrantStore implements VectorStore {
     }
   }
 
-  async deleteDocument(
+  async deleteDocument(collection: string, documentId: string): Promise<number> {
+    return this.deleteMatching(collection, { must: [documentIs(documentId)] });
+  }
+
+  async retireVersions(
     collection: string,
     documentId: string,
-    options: { exceptVersion?: number } = {},
-  ): Promise<number> {
-    const filter = {
-      must: [{ key: 'document_id', match: { value: documentId } }],
-      ...(options.exceptVersion === undefined
-        ? {}
-        : { must_not: [{ key: 'version', match: { value: options.exceptVersion } }] }),
+    versions: { current: number; keep: number },
+  ): Promise<{ deleted: number; superseded: number }> {
+    const oldest = versions.current - versions.keep;
+    // Versions past the current one were written by a run that crashed before recording them.
+    const deleted = await this.deleteMatching(collection, {
+      must: [documentIs(documentId)],
+      should: [
+        { key: 'version', range: { lte: oldest } },
+        { key: 'version', range: { gt: versions.current } },
+      ],
+    });
+    const older = {
+      must: [documentIs(documentId), { key: 'version', range: { gt: oldest, lt: versions.current } }],
+      must_not: [supersededPoint],
     };
+    const { count: superseded } = await this.client.count(collection, { filter: older, exact: true });
+    if (superseded > 0)
+      await this.client.setPayload(collection, { payload: { superseded: true }, filter: older, wait: true });
+    return { deleted, superseded };
+  }
+
+  private async deleteMatching(collection: string, filter: QdrantFilter): Promise<number> {
     const { count } = await this.client.count(collection, { filter, exact: true });
     if (count > 0) await this.client.delete(collection, { wait: true, filter });
     return count;
@@ -130,7 +148,7 @@ export class QdrantStore implements VectorStore {
     collection: string,
     filter: { where?: Where; whereDocument?: WhereDocument } = {},
   ): Promise<number> {
-    const qdrantFilter = toQdrantFilter(filter.where, filter.whereDocument);
+    const qdrantFilter = visible(filter.where, toQdrantFilter(filter.where, filter.whereDocument));
     return (
       await this.client.count(collection, { ...(qdrantFilter ? { filter: qdrantFilter } : {}), exact: true })
     ).count;
@@ -138,7 +156,7 @@ export class QdrantStore implements VectorStore {
 
   async search(collection: string, options: SearchOptions): Promise<SearchHit[]> {
     const k = options.k ?? 5;
-    const filter = toQdrantFilter(options.where, options.whereDocument);
+    const filter = visible(options.where, toQdrantFilter(options.where, options.whereDocument));
     const withFilter = filter ? { filter } : {};
     const denseQuery = () => {
       if (!options.vector)
@@ -194,4 +212,16 @@ export class QdrantStore implements VectorStore {
     done.add(field);
     this.indexed.set(collection, done);
   }
+}
+
+const supersededPoint = { key: 'superseded', match: { value: true } };
+
+function documentIs(documentId: string) {
+  return { key: 'document_id', match: { value: documentId } };
+}
+
+/** A filter with superseded points left out, unless it asks for a version. */
+function visible(where: Where | undefined, filter: QdrantFilter | undefined): QdrantFilter | undefined {
+  if (!hidesSuperseded(where)) return filter;
+  return { ...(filter ? { must: [filter] } : {}), must_not: [supersededPoint] };
 }
