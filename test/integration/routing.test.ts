@@ -42,7 +42,8 @@ describe('routing plans from the fleet', () => {
     );
     expect(counts).toEqual({ a: 4, b: 4, c: 4 });
     expect(first.slice(0, 3)).toEqual(['a', 'b', 'c']);
-  });
+    // Six CLI processes, one after another: their start-up is slow while other suites load the cores.
+  }, 90_000);
 
   it('routes cost-optimized to the cheapest model and task-aware to the strongest', async () => {
     harness = await createHarness({
