@@ -143,6 +143,14 @@ export async function processBatch(
   const embedder = createEmbedder(context, options);
   const count = (outcome: DocumentOutcome['outcome']) =>
     outcomes.filter((entry) => entry.outcome === outcome).length;
+  // Each batch leaves many small writes behind; compacting is housekeeping, so it never fails the batch.
+  if (deleted > 0 || outcomes.some((entry) => entry.outcome === 'added' || entry.outcome === 'updated')) {
+    await context.store
+      .compact?.(options.collection)
+      .catch((error) =>
+        context.log.warn({ err: error, collection: options.collection }, 'compaction failed'),
+      );
+  }
   return {
     batchId: parsed.data.batchId,
     collection: options.collection,

@@ -86,6 +86,11 @@ export class GroupedWrites implements VectorStore {
     return this.store.retireVersions(collection, documentId, versions);
   }
 
+  async compact(collection: string): Promise<void> {
+    await this.drain();
+    await this.store.compact?.(collection);
+  }
+
   count(collection: string, filter?: { where?: Where; whereDocument?: WhereDocument }): Promise<number> {
     return this.store.count(collection, filter);
   }

@@ -63,6 +63,8 @@ export interface VectorStore {
     versions: { current: number; keep: number },
   ): Promise<{ deleted: number; superseded: number }>;
   count(collection: string, filter?: { where?: Where; whereDocument?: WhereDocument }): Promise<number>;
+  /** Merges small writes and drops superseded files, where a store needs it (the embedded one). */
+  compact?(collection: string): Promise<void>;
   search(collection: string, options: SearchOptions): Promise<SearchHit[]>;
   close(): Promise<void>;
 }

@@ -191,8 +191,10 @@ export class LanceDbStore implements VectorStore {
   }
 
   /** Compacts the files and drops old versions; worth running after big ingestions. */
-  async compact(collection: string): Promise<void> {
-    await (await this.table(collection))?.optimize();
+  compact(collection: string): Promise<void> {
+    return this.exclusive(async () => {
+      await (await this.table(collection))?.optimize();
+    });
   }
 
   async close(): Promise<void> {
