@@ -20,7 +20,7 @@ import type { PrepareTask } from './prepare-document.js';
 
 export interface StartIngestionWorkersOptions {
   settings?: Settings;
-  /** Documents processed at once. @default 16 */
+  /** Documents processed at once (their parsing queues for the threads; their writes share commits). @default 32 */
   concurrency?: number;
   log?: Logger;
   /** Threads that read, parse and chunk documents. @default one fewer than the cores, at least one */
@@ -90,7 +90,7 @@ export async function startIngestionWorkers(
     {
       connection: connections[0]!,
       prefix: keys.bullPrefix,
-      concurrency: options.concurrency ?? 16,
+      concurrency: options.concurrency ?? 32,
       lockDuration: settings.generation.lockDurationMs,
       stalledInterval: settings.generation.stalledIntervalMs,
     },

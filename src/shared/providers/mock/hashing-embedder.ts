@@ -1,4 +1,4 @@
-import { fnv1a, words } from '../../text-features.js';
+import { fnv1a, fnv1aOn, words } from '../../text-features.js';
 
 /**
  * English function words: without a corpus to learn term weights from, they would outweigh the words
@@ -23,27 +23,35 @@ const stopWords = new Set(
  * network, so it is the offline default.
  */
 export function hashingEmbedding(text: string, dimensions: number): number[] {
-  const counts = new Map<string, number>();
-  const count = (feature: string, weight: number) => counts.set(feature, (counts.get(feature) ?? 0) + weight);
-  const tokens = words(text).filter((word) => !stopWords.has(word));
-  for (let i = 0; i < tokens.length; i++) {
-    const word = tokens[i]!;
-    count(word, 1);
-    if (i > 0) count(`${tokens[i - 1]} ${word}`, 0.5);
+  // Features are counted by their hash (the same as hashing their text), so no feature string is built.
+  const counts = new Map<number, number>();
+  const count = (hash: number, weight: number) => counts.set(hash, (counts.get(hash) ?? 0) + weight);
+  let previous: number | undefined;
+  for (const word of words(text)) {
+    if (stopWords.has(word)) continue;
+    const hash = fnv1a(word);
+    count(hash, 1);
+    // The bigram "previous word": the previous word's hash carried on over " word".
+    if (previous !== undefined) count(fnv1aOn(fnv1aOn(previous, ' ', 0, 1), word, 0, word.length), 0.5);
+    previous = hash;
     // Character trigrams of the word with its boundaries, as fastText does: "compress" and
     // "compression" share most of theirs, so related forms of a word land near each other.
     const bounded = `<${word}>`;
     for (let start = 0; start + 3 <= bounded.length; start++)
-      count(`#${bounded.slice(start, start + 3)}`, 0.5);
+      count(fnv1aOn(trigramSeed, bounded, start, start + 3), 0.5);
   }
   const vector = new Array<number>(dimensions).fill(0);
-  for (const [feature, weight] of counts) {
-    const hash = fnv1a(feature);
+  for (const [hash, weight] of counts) {
     const sublinear = weight >= 1 ? 1 + Math.log(weight) : weight;
     vector[hash % dimensions]! += (hash & 0x80000000 ? -1 : 1) * sublinear;
   }
   let norm = 0;
   for (const value of vector) norm += value * value;
+  if (norm === 0) return vector;
   norm = Math.sqrt(norm);
-  return norm === 0 ? vector : vector.map((value) => value / norm);
+  for (let i = 0; i < dimensions; i++) vector[i]! /= norm;
+  return vector;
 }
+
+/** Trigram features are "#" and three characters: their hashes carry on from the hash of "#". */
+const trigramSeed = fnv1a('#');
