@@ -122,6 +122,8 @@ async function fillForSearch(settings: Settings): Promise<void> {
       }));
       await store.upsert('search', chunks);
     }
+    // As ingestion does after each batch.
+    await store.compact?.('search');
   } finally {
     await store.close();
   }
