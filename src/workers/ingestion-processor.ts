@@ -62,6 +62,12 @@ export async function processDocument(
     }
     const chunks =
       prepared.chunks ?? (await chunkDocument(document.text, document.type, options, embedder.embed));
+    if (chunks.length === 0)
+      return {
+        source,
+        outcome: 'failed',
+        reason: `${document.source}: no text to index (an empty file, or a PDF of scanned pages)`,
+      };
     const vectors = await embedder.embed(chunks.map((chunk) => chunk.text));
     await store.ensureCollection({
       name: options.collection,

@@ -127,4 +127,16 @@ describe('batch ingestion into the embedded store', () => {
     expect(await store.count('versions', { where: { version: 1 } })).toBe(0);
     rmSync(history, { recursive: true, force: true });
   });
+
+  it('fails a document with no text alone, and the collection stays usable', async () => {
+    const sparse = mkdtempSync(join(tmpdir(), 'atlas-ingest-empty-'));
+    writeFileSync(join(sparse, 'empty.txt'), '   \n');
+    writeFileSync(join(sparse, 'full.txt'), 'Workers take jobs from the queue.');
+    const batch = await client.ingest([sparse], { collection: 'with-empty' });
+    const summary = await client.wait(batch.batchId);
+    expect(summary).toMatchObject({ added: 1, failed: 1 });
+    expect(summary.failures[0]?.reason).toMatch(/empty\.txt: no text to index/);
+    expect(await store.count('with-empty')).toBe(1);
+    rmSync(sparse, { recursive: true, force: true });
+  });
 });
