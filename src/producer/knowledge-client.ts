@@ -54,12 +54,11 @@ export class KnowledgeClient {
       );
       const model = embedder.model;
       [vector] = await embedder.embed([query]);
-      // Checks the collection was built with this embedder: vectors of two models never mix.
-      await this.storeOf().ensureCollection({
-        name: request.collection,
-        embeddingModel: model,
-        dimensions: vector?.length ?? 0,
-      });
+      // Checks the collection exists and was built with this embedder: vectors of two models never mix.
+      await this.storeOf().ensureCollection(
+        { name: request.collection, embeddingModel: model, dimensions: vector?.length ?? 0 },
+        { create: false },
+      );
     }
     return this.storeOf().search(request.collection, {
       mode,

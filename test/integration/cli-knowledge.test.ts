@@ -80,6 +80,9 @@ describe('atlas ingest, search and docs', () => {
     );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/where\.year\.\$between: unknown operator/);
+    const missing = await runCli(['search', '-q', 'x', '--collection', 'nope'], environment);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/collection: no collection 'nope'; ingest documents into it first/);
   }, 90_000);
 
   it('shows a live progress bar and a summary for a few hundred files', async () => {

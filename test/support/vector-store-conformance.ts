@@ -100,6 +100,15 @@ export function describeVectorStoreConformance(
       await store?.close();
     });
 
+    it('names a missing collection when asked not to create it', async () => {
+      await expect(
+        store.ensureCollection(
+          { name: `${collection}-missing`, embeddingModel: 'mock-embed', dimensions },
+          { create: false },
+        ),
+      ).rejects.toThrow(/collection: no collection '.*-missing'; ingest documents into it first/);
+    });
+
     it('refuses vectors of another embedding model or size, naming the embedder', async () => {
       await store.ensureCollection({ name: collection, embeddingModel: 'mock-embed', dimensions });
       const error = await store

@@ -1,4 +1,11 @@
-import type { CollectionInfo, SearchHit, SearchOptions, StoredChunk, VectorStore } from './vector-store.js';
+import type {
+  CollectionInfo,
+  EnsureOptions,
+  SearchHit,
+  SearchOptions,
+  StoredChunk,
+  VectorStore,
+} from './vector-store.js';
 import type { Where, WhereDocument } from './where-filter.js';
 
 export interface GroupedWritesOptions {
@@ -70,8 +77,8 @@ export class GroupedWrites implements VectorStore {
     this.flushing = undefined;
   }
 
-  ensureCollection(info: CollectionInfo): Promise<void> {
-    return this.store.ensureCollection(info);
+  ensureCollection(info: CollectionInfo, options?: EnsureOptions): Promise<void> {
+    return this.store.ensureCollection(info, options);
   }
 
   deleteDocument(collection: string, documentId: string): Promise<number> {

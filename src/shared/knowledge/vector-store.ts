@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ValidationError } from '../errors.js';
 import type { Scalar, Where, WhereDocument } from './where-filter.js';
 
 /** One chunk as written to a store. */
@@ -46,10 +47,20 @@ export interface CollectionInfo {
   dimensions: number;
 }
 
+export interface EnsureOptions {
+  /** Create a missing collection; without it, a missing one is an error naming it. @default true */
+  create?: boolean;
+}
+
+/** The error for a collection that does not exist where one must. */
+export function missingCollection(name: string): ValidationError {
+  return new ValidationError('collection', `no collection '${name}'; ingest documents into it first`);
+}
+
 /** The contract every vector store keeps (one conformance suite runs over all of them). */
 export interface VectorStore {
   /** Creates the collection, or checks that an existing one has the same embedding model and size. */
-  ensureCollection(info: CollectionInfo): Promise<void>;
+  ensureCollection(info: CollectionInfo, options?: EnsureOptions): Promise<void>;
   upsert(collection: string, chunks: StoredChunk[]): Promise<void>;
   /** Deletes all of a document's chunks. Returns how many went. */
   deleteDocument(collection: string, documentId: string): Promise<number>;

@@ -3,7 +3,9 @@ import * as lancedb from '@lancedb/lancedb';
 import { ValidationError } from '../../errors.js';
 import {
   type CollectionInfo,
+  type EnsureOptions,
   hidesSuperseded,
+  missingCollection,
   type SearchHit,
   type SearchOptions,
   type StoredChunk,
@@ -30,11 +32,11 @@ export class LanceDbStore implements VectorStore {
 
   constructor(private readonly directory: string) {}
 
-  ensureCollection(info: CollectionInfo): Promise<void> {
+  ensureCollection(info: CollectionInfo, options: EnsureOptions = {}): Promise<void> {
     // A collection's model and size never change, so one check per process is enough (and a checked
     // one need not wait behind the writes under way).
     if (this.ensured.has(ensuredKey(info))) return Promise.resolve();
-    return this.exclusive(() => this.ensureCollectionNow(info));
+    return this.exclusive(() => this.ensureCollectionNow(info, options.create ?? true));
   }
 
   upsert(collection: string, chunks: StoredChunk[]): Promise<void> {
@@ -75,15 +77,16 @@ export class LanceDbStore implements VectorStore {
     return result;
   }
 
-  private async ensureCollectionNow(info: CollectionInfo): Promise<void> {
+  private async ensureCollectionNow(info: CollectionInfo, create: boolean): Promise<void> {
     if (this.ensured.has(ensuredKey(info))) return;
-    await this.checkOrRecordCollection(info);
+    await this.checkOrRecordCollection(info, create);
     this.ensured.add(ensuredKey(info));
   }
 
-  private async checkOrRecordCollection(info: CollectionInfo): Promise<void> {
+  private async checkOrRecordCollection(info: CollectionInfo, create: boolean): Promise<void> {
     const db = await this.db();
     const names = await db.tableNames();
+    if (!create && !names.includes(info.name)) throw missingCollection(info.name);
     if (!names.includes(infoTable)) {
       await db.createTable(infoTable, [
         { name: info.name, embedding_model: info.embeddingModel, dimensions: info.dimensions },

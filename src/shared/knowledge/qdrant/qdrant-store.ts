@@ -1,7 +1,14 @@
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { ValidationError } from '../../errors.js';
-import type { CollectionInfo, SearchHit, SearchOptions, StoredChunk, VectorStore } from '../vector-store.js';
-import { hidesSuperseded, uuidV5 } from '../vector-store.js';
+import type {
+  CollectionInfo,
+  EnsureOptions,
+  SearchHit,
+  SearchOptions,
+  StoredChunk,
+  VectorStore,
+} from '../vector-store.js';
+import { hidesSuperseded, missingCollection, uuidV5 } from '../vector-store.js';
 import type { Scalar, Where, WhereDocument } from '../where-filter.js';
 import { metadataField, type QdrantFilter, textField, toQdrantFilter } from './qdrant-filter.js';
 import { documentTerms, queryTerms } from './sparse-terms.js';
@@ -37,7 +44,9 @@ export class QdrantStore implements VectorStore {
     this.batchSize = options.batchSize ?? 256;
   }
 
-  async ensureCollection(info: CollectionInfo): Promise<void> {
+  async ensureCollection(info: CollectionInfo, options: EnsureOptions = {}): Promise<void> {
+    if (options.create === false && !(await this.client.collectionExists(info.name)).exists)
+      throw missingCollection(info.name);
     if (!(await this.client.collectionExists(infoCollection)).exists) {
       await this.client.createCollection(infoCollection, { vectors: { size: 1, distance: 'Dot' } });
     }
