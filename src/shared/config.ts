@@ -195,6 +195,8 @@ const fileSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     /** Log prompt and completion text as `[redacted]`. */
     redactPrompts: z.boolean().optional(),
+    /** Let ingestion workers fetch URLs on private, loopback or link-local addresses. @default false */
+    allowPrivateUrls: z.boolean().optional(),
   })
   .strict();
 export type FileSettings = z.input<typeof fileSchema>;
@@ -213,6 +215,7 @@ export interface Settings {
   keepVersions: number;
   logLevel: string;
   redactPrompts: boolean;
+  allowPrivateUrls: boolean;
   generation: GenerationSettings;
 }
 
@@ -261,6 +264,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
       enumFromEnv(env, 'ATLAS_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) ??
       'info',
     redactPrompts: merged.redactPrompts ?? env['ATLAS_REDACT_PROMPTS'] === '1',
+    allowPrivateUrls: merged.allowPrivateUrls ?? env['ATLAS_ALLOW_PRIVATE_URLS'] === '1',
     generation: merged.generation ?? generationSchema.parse({}),
   };
 }

@@ -50,7 +50,12 @@ export async function processDocument(
   const { registry, store } = context;
   try {
     const embedder = createEmbedder(context, options);
-    const prepared = await context.prepare({ source, name, options });
+    const prepared = await context.prepare({
+      source,
+      name,
+      options,
+      allowPrivateUrls: context.settings.allowPrivateUrls,
+    });
     if ('failed' in prepared) return { source, outcome: 'failed', reason: prepared.failed };
     const { document, hash } = prepared;
     const decision = await registry.decide(options.collection, documentId, hash);

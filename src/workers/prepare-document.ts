@@ -11,6 +11,8 @@ export interface PrepareTask {
   /** Shown instead of the source's path inside its root. */
   name?: string | undefined;
   options: ParsedIngestOptions;
+  /** The worker's setting, never the producer's: it is the worker that fetches. */
+  allowPrivateUrls: boolean;
 }
 
 export type Prepared =
@@ -35,7 +37,7 @@ export default async function prepareDocument(task: PrepareTask): Promise<Prepar
   try {
     const read = await readSource(task.source, {
       roots: task.options.roots,
-      allowPrivateUrls: task.options.allowPrivateUrls,
+      allowPrivateUrls: task.allowPrivateUrls,
     });
     const document = task.name ? { ...read, source: task.name } : read;
     const hash = contentHash(document.text);

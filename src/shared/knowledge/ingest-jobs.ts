@@ -22,8 +22,6 @@ export const ingestOptionsSchema = z
     prune: z.boolean().default(false),
     /** Folders that file sources must stay inside. @default the current folder */
     roots: z.array(z.string()).default([]),
-    /** Fetch URLs on private or loopback addresses. @default false */
-    allowPrivateUrls: z.boolean().default(false),
   })
   .strict();
 export type IngestOptions = z.input<typeof ingestOptionsSchema>;
