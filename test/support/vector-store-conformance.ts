@@ -190,5 +190,30 @@ export function describeVectorStoreConformance(
       expect(await store.deleteDocument(collection, 'faq')).toBe(2);
       expect(await store.count(collection)).toBe(stored.length - 2);
     });
+
+    it('finds the current version even when many superseded chunks rank above it', async () => {
+      const chunk = (chunkIndex: number, version: number, text: string): StoredChunk => ({
+        id: chunkPointId('history', chunkIndex, version),
+        documentId: 'history',
+        chunkIndex,
+        version,
+        text,
+        vector: embed(text),
+        metadata: { source: 'history.md', version },
+      });
+      const old = Array.from({ length: 20 }, (_, index) => chunk(index, 1, 'zebra zebra zebra archive'));
+      await store.upsert(collection, [...old, chunk(0, 2, 'zebra crossing, current')]);
+      await store.retireVersions(collection, 'history', { current: 2, keep: 2 });
+      for (const mode of ['semantic', 'keyword', 'hybrid'] as const) {
+        const hits = await store.search(collection, {
+          mode,
+          query: 'zebra',
+          vector: embed('zebra zebra'),
+          k: 1,
+        });
+        expect(hits.map((hit) => hit.text)).toEqual(['zebra crossing, current']);
+      }
+      expect(await store.deleteDocument(collection, 'history')).toBe(21);
+    });
   });
 }

@@ -165,25 +165,24 @@ export class LanceDbStore implements VectorStore {
     if (!table) return [];
     const k = options.k ?? 5;
     const columns = await this.columns(table);
-    const sql = visible(options.where, toLanceSql(options.where, options.whereDocument, columns), columns);
+    const filter = toLanceSql(options.where, options.whereDocument, columns);
     if (options.mode !== 'semantic') await this.ensureFullTextIndex(collection, table);
-    let query: lancedb.Query | lancedb.VectorQuery;
-    // Cosine, as in Qdrant: under L2 a chunk with an all-zero vector (no words) would sit nearer every
-    // query than most real matches.
-    if (options.mode === 'semantic')
-      query = table.vectorSearch(requireVector(options)).distanceType('cosine');
-    else if (options.mode === 'keyword') query = table.query().fullTextSearch(requireQuery(options));
-    else {
-      query = table
-        .query()
-        .fullTextSearch(requireQuery(options))
-        .nearestTo(requireVector(options))
-        .distanceType('cosine')
-        .rerank(await lancedb.rerankers.RRFReranker.create());
+    let rows: Row[];
+    if (!filter && columns.has('superseded') && hidesSuperseded(options.where)) {
+      // A filter that keeps nearly every row makes LanceDB's pre-filtered vector scan several times
+      // slower, so superseded chunks are dropped from a few more hits than asked for instead; only
+      // when too many of those were superseded does the search run again, filtered.
+      const fetched = (await (await this.query(table, options)).limit(overFetch(k)).toArray()) as Row[];
+      rows = fetched.filter((row) => row['superseded'] !== true);
+      if (rows.length < k && fetched.length === overFetch(k))
+        rows = (await (await this.query(table, options)).where(notSuperseded).limit(k).toArray()) as Row[];
+    } else {
+      const sql = visible(options.where, filter, columns);
+      let query = await this.query(table, options);
+      if (sql) query = query.where(sql) as typeof query;
+      rows = (await query.limit(k).toArray()) as Row[];
     }
-    if (sql) query = query.where(sql) as typeof query;
-    const rows = (await query.limit(k).toArray()) as Row[];
-    return rows.map((row) => ({
+    return rows.slice(0, k).map((row) => ({
       id: String(row['id']),
       documentId: String(row['document_id']),
       chunkIndex: Number(row['chunk_index']),
@@ -191,6 +190,22 @@ export class LanceDbStore implements VectorStore {
       metadata: JSON.parse(String(row['metadata_json'])) as Record<string, Scalar>,
       score: scoreOf(row, options.mode),
     }));
+  }
+
+  private async query(
+    table: lancedb.Table,
+    options: SearchOptions,
+  ): Promise<lancedb.Query | lancedb.VectorQuery> {
+    // Cosine, as in Qdrant: under L2 a chunk with an all-zero vector (no words) would sit nearer every
+    // query than most real matches.
+    if (options.mode === 'semantic') return table.vectorSearch(requireVector(options)).distanceType('cosine');
+    if (options.mode === 'keyword') return table.query().fullTextSearch(requireQuery(options));
+    return table
+      .query()
+      .fullTextSearch(requireQuery(options))
+      .nearestTo(requireVector(options))
+      .distanceType('cosine')
+      .rerank(await lancedb.rerankers.RRFReranker.create());
   }
 
   /** Compacts the files and drops old versions; worth running after big ingestions. */
@@ -259,6 +274,9 @@ export class LanceDbStore implements VectorStore {
 }
 
 const notSuperseded = '(superseded IS NULL OR superseded = false)';
+
+/** Hits fetched when superseded ones are dropped after the search. */
+const overFetch = (k: number) => k * 2 + 10;
 
 /** A filter's SQL with superseded chunks left out, unless the filter asks for a version. */
 function visible(
