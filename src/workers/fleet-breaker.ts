@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import CircuitBreaker from 'opossum';
-import type { ProviderInstanceSettings } from '../shared/config.js';
+import type { ProviderInstanceSettings, Settings } from '../shared/config.js';
 import { AtlasError, isAtlasError } from '../shared/errors.js';
 import {
   readFleetHealth,
@@ -22,6 +22,22 @@ export interface FleetBreakerOptions {
   callTimeoutMs: number;
   workerId: string;
   log: Logger;
+}
+
+/** An instance's fleet breaker with its settings: the one both generation and ingestion workers use. */
+export function fleetBreakerFor(
+  settings: Pick<Settings, 'providers' | 'generation'>,
+  instance: string,
+  worker: Pick<FleetBreakerOptions, 'redis' | 'keys' | 'workerId' | 'log'>,
+): FleetBreaker {
+  const instanceSettings = settings.providers[instance]!;
+  return new FleetBreaker({
+    ...worker,
+    instance,
+    breaker: instanceSettings.breaker,
+    cacheMs: settings.generation.healthCacheMs,
+    callTimeoutMs: instanceSettings.timeoutMs,
+  });
 }
 
 /**

@@ -12,7 +12,7 @@ import { createLogger, type Logger } from '../shared/log.js';
 import { providerFromSettings } from '../shared/providers/create-provider.js';
 import type { Provider } from '../shared/providers/provider.js';
 import { createRedis } from '../shared/redis.js';
-import { FleetBreaker } from './fleet-breaker.js';
+import { type FleetBreaker, fleetBreakerFor } from './fleet-breaker.js';
 import { startHeartbeat } from './heartbeat.js';
 import { type IngestionContext, processBatch, processDocument } from './ingestion-processor.js';
 import { PreparationPool } from './preparation-pool.js';
@@ -67,17 +67,7 @@ export async function startIngestionWorkers(
     guard(instance, call) {
       let breaker = breakers.get(instance);
       if (!breaker) {
-        const instanceSettings = settings.providers[instance]!;
-        breaker = new FleetBreaker({
-          redis,
-          keys,
-          instance,
-          breaker: instanceSettings.breaker,
-          cacheMs: settings.generation.healthCacheMs,
-          callTimeoutMs: instanceSettings.timeoutMs,
-          workerId,
-          log,
-        });
+        breaker = fleetBreakerFor(settings, instance, { redis, keys, workerId, log });
         breakers.set(instance, breaker);
       }
       return breaker.run(call);

@@ -12,7 +12,7 @@ import { GenerationQueues } from '../shared/queues.js';
 import { createRedis, type Redis } from '../shared/redis.js';
 import { RequestStore } from '../shared/request-store.js';
 import { ContinuationQueues } from './continuations.js';
-import { FleetBreaker } from './fleet-breaker.js';
+import { type FleetBreaker, fleetBreakerFor } from './fleet-breaker.js';
 import type { GenerationContext } from './generation-context.js';
 import { GenerationProcessor } from './generation-processor.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -81,16 +81,7 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
     const instanceSettings = settings.providers[instance]!;
     const provider = build(instance, instanceSettings);
     providers.set(instance, provider);
-    const breaker = new FleetBreaker({
-      redis,
-      keys,
-      instance,
-      breaker: instanceSettings.breaker,
-      cacheMs: settings.generation.healthCacheMs,
-      callTimeoutMs: instanceSettings.timeoutMs,
-      workerId,
-      log,
-    });
+    const breaker = fleetBreakerFor(settings, instance, { redis, keys, workerId, log });
     breakers.push(breaker);
     const processor = new GenerationProcessor(context, instance, { provider, breaker }, continuations);
     processors.push(processor);
