@@ -12,8 +12,32 @@ export function runCli(
   env: Record<string, string | undefined> = {},
   timeoutMs = 30_000,
 ): Promise<CliResult> {
+  return run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], env, timeoutMs);
+}
+
+/**
+ * Runs the `atlas` command from source in a pseudo-terminal (util-linux `script`), as a person at a
+ * terminal sees it: progress bars draw only there. stdout and stderr arrive together, in `stdout`.
+ */
+export async function runCliInTerminal(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  timeoutMs = 60_000,
+): Promise<CliResult> {
+  const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+  const command = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args].map(quote).join(' ');
+  const result = await run('script', ['-qefc', command, '/dev/null'], env, timeoutMs);
+  return { code: result.code, stdout: result.stdout + result.stderr, stderr: '' };
+}
+
+function run(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  timeoutMs: number,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    const child = spawn(command, args, {
       env: { ...process.env, ATLAS_LOG_LEVEL: 'silent', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -27,45 +51,13 @@ export function runCli(
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`atlas ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stdout}\n${stderr}`));
+      reject(
+        new Error(`${command} ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stdout}\n${stderr}`),
+      );
     }, timeoutMs);
     child.once('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/**
- * Runs the `atlas` command from source in a pseudo-terminal (util-linux `script`), as a person at a
- * terminal sees it: progress bars draw only there. stdout and stderr arrive together.
- */
-export function runCliInTerminal(
-  args: string[],
-  env: Record<string, string | undefined> = {},
-  timeoutMs = 60_000,
-): Promise<CliResult> {
-  const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
-  const command = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args].map(quote).join(' ');
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qefc', command, '/dev/null'], {
-      env: { ...process.env, ATLAS_LOG_LEVEL: 'silent', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`atlas ${args.join(' ')} did not finish in ${timeoutMs} ms\n${output}`));
-    }, timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: output, stderr: '' });
     });
   });
 }
