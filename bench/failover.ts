@@ -7,7 +7,7 @@ import { readFleetHealth } from '../src/shared/fleet-health.js';
 import { createKeys } from '../src/shared/keys.js';
 import { createLogger } from '../src/shared/log.js';
 import { createRedis } from '../src/shared/redis.js';
-import { startWorkers } from '../src/workers/start-workers.js';
+import { startWorkers } from '../src/workers/generation/start-workers.js';
 import { startOpenAIFake } from '../test/fakes/openai-fake.js';
 import { benchRedis, benchSettings, cleanup, round } from './support.js';
 

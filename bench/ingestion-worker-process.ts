@@ -1,7 +1,7 @@
 // Ingestion workers in their own process for benchmarks: settings as JSON in argv[2].
 import { loadSettings } from '../src/shared/config.js';
 import { createLogger } from '../src/shared/log.js';
-import { startIngestionWorkers } from '../src/workers/start-ingestion-workers.js';
+import { startIngestionWorkers } from '../src/workers/ingestion/start-ingestion-workers.js';
 
 const settings = loadSettings({
   env: {},

@@ -6,7 +6,7 @@ import { parseInstance } from '../src/shared/config.js';
 import { createLogger } from '../src/shared/log.js';
 import { builtInCatalogue } from '../src/shared/providers/catalogue.js';
 import { MockProvider } from '../src/shared/providers/mock/mock-provider.js';
-import { startWorkers } from '../src/workers/start-workers.js';
+import { startWorkers } from '../src/workers/generation/start-workers.js';
 import { benchRedis, benchSettings, cleanup, round, summarize } from './support.js';
 
 const requests = Number(process.env['BENCH_REQUESTS'] ?? 20);

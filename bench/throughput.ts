@@ -4,7 +4,7 @@ import { Queue, Worker } from 'bullmq';
 import { AtlasClient } from '../src/producer/atlas-client.js';
 import { createLogger } from '../src/shared/log.js';
 import { createRedis } from '../src/shared/redis.js';
-import { startWorkers } from '../src/workers/start-workers.js';
+import { startWorkers } from '../src/workers/generation/start-workers.js';
 import { benchRedis, benchSettings, cleanup, round } from './support.js';
 
 const jobs = Number(process.env['BENCH_JOBS'] ?? 5_000);

@@ -33,8 +33,12 @@ export type { Where, WhereDocument } from './shared/knowledge/where-filter.js';
 export { type CreateProviderOptions, createProvider } from './shared/providers/create-provider.js';
 export type { Provider, ProviderRequest, ProviderResponse, StreamPart } from './shared/providers/provider.js';
 export {
+  type StartWorkersOptions,
+  startWorkers,
+  type WorkerFleet,
+} from './workers/generation/start-workers.js';
+export {
   type IngestionWorkers,
   type StartIngestionWorkersOptions,
   startIngestionWorkers,
-} from './workers/start-ingestion-workers.js';
-export { type StartWorkersOptions, startWorkers, type WorkerFleet } from './workers/start-workers.js';
+} from './workers/ingestion/start-ingestion-workers.js';

@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
 import MiniSearch from 'minisearch';
 import type { Settings } from '../../src/shared/config.js';
 import { chunkDocument } from '../../src/shared/knowledge/chunk-document.js';
@@ -31,30 +31,20 @@ export function labelledQueries(): LabelledQuery[] {
   return (JSON.parse(readFileSync(queriesFile, 'utf8')) as { queries: LabelledQuery[] }).queries;
 }
 
-/** Every README.md over 2 KB of the packages at the top two levels of `nodeModules`. */
-export function readmeCorpus(nodeModules = resolve('node_modules')): CorpusDocument[] {
-  const packageFolders = readdirSync(nodeModules).flatMap((entry) =>
-    entry.startsWith('@')
-      ? readdirSync(join(nodeModules, entry)).map((name) => join(nodeModules, entry, name))
-      : entry.startsWith('.')
-        ? []
-        : [join(nodeModules, entry)],
-  );
-  return packageFolders.flatMap((folder) => {
-    const readme = safeReaddir(folder).find((name) => name.toLowerCase() === 'readme.md');
-    if (!readme) return [];
-    const path = join(folder, readme);
-    if (statSync(path).size <= 2048) return [];
-    return [{ name: relative(nodeModules, folder).split(sep).join('/'), path }];
-  });
-}
+const corpusFile = new URL('./corpus-packages.json', import.meta.url);
 
-function safeReaddir(folder: string): string[] {
-  try {
-    return readdirSync(folder);
-  } catch {
-    return [];
-  }
+/**
+ * The README.md of each package named in corpus-packages.json (the frozen corpus: every README over
+ * 2 KB that the lock file installed when the queries were written), so new dependencies cannot change it.
+ */
+export function readmeCorpus(nodeModules = resolve('node_modules')): CorpusDocument[] {
+  const { packages } = JSON.parse(readFileSync(corpusFile, 'utf8')) as { packages: string[] };
+  return packages.map((name) => {
+    const folder = join(nodeModules, ...name.split('/'));
+    const readme = readdirSync(folder).find((entry) => entry.toLowerCase() === 'readme.md');
+    if (!readme) throw new Error(`retrieval corpus: ${name} has no README.md in ${folder}`);
+    return { name, path: join(folder, readme) };
+  });
 }
 
 /** Fraction of the relevant documents among the first `k` ranked. */

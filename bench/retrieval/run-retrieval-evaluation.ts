@@ -6,7 +6,7 @@ import type { IngestSummary } from '../../src/shared/knowledge/ingest-jobs.js';
 import type { SearchMode } from '../../src/shared/knowledge/vector-store.js';
 import { createLogger } from '../../src/shared/log.js';
 import { createRedis } from '../../src/shared/redis.js';
-import { startIngestionWorkers } from '../../src/workers/start-ingestion-workers.js';
+import { startIngestionWorkers } from '../../src/workers/ingestion/start-ingestion-workers.js';
 import {
   bm25Ranker,
   type CorpusDocument,

@@ -5,9 +5,14 @@ import type { GenerationEvent, GenerationRequest, GenerationResult } from '../sh
 import { createKeys, type Keys } from '../shared/keys.js';
 import type { IngestOptions } from '../shared/knowledge/ingest-jobs.js';
 import type { SearchHit } from '../shared/knowledge/vector-store.js';
-import { GenerationQueues } from '../shared/queues.js';
 import { createRedis, type Redis } from '../shared/redis.js';
-import { isTerminal, type PlanStep, type RequestRecord, RequestStore } from '../shared/request-store.js';
+import { GenerationQueues } from '../shared/requests/generation-queues.js';
+import {
+  isTerminal,
+  type PlanStep,
+  type RequestRecord,
+  RequestStore,
+} from '../shared/requests/request-store.js';
 import { promptWithSources } from './answer-with-sources.js';
 import { EventHub } from './event-hub.js';
 import { IngestionClient, type SubmittedBatch } from './ingestion-client.js';

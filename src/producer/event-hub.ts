@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { parseEventFields, type StoredEvent } from '../shared/request-store.js';
+import { parseEventFields, type StoredEvent } from '../shared/requests/request-store.js';
 
 interface Subscription {
   key: string;

@@ -6,7 +6,7 @@ import type { Keys } from '../shared/keys.js';
 import { requirementsForTask } from '../shared/providers/capabilities.js';
 import { ProviderRegistry } from '../shared/providers/registry.js';
 import { candidatesFor, type PlanStep, planRoute } from '../shared/providers/strategies.js';
-import type { GenerationQueues } from '../shared/queues.js';
+import type { GenerationQueues } from '../shared/requests/generation-queues.js';
 
 /**
  * Builds a request's routing plan: the strategy orders the candidates, then the fleet's health moves

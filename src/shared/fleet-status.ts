@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Settings } from './config.js';
 import { readFleetHealth } from './fleet-health.js';
 import type { Keys } from './keys.js';
-import type { GenerationQueues } from './queues.js';
+import type { GenerationQueues } from './requests/generation-queues.js';
 
 export interface InstanceStatus {
   instance: string;

@@ -35,7 +35,7 @@ export interface OpenAIFake {
 
 /**
  * A loopback server speaking OpenAI's Chat Completions, Embeddings and Models APIs the way the recorded
- * responses in ../shared/wire/openai do: the same JSON, the same SSE framing, the same error bodies.
+ * responses in test/fixtures/wire/openai do: the same JSON, the same SSE framing, the same error bodies.
  */
 export async function startOpenAIFake(options: { apiKey?: string } = {}): Promise<OpenAIFake> {
   const apiKey = options.apiKey ?? 'sk-fake-openai-key';

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The recorded provider responses beside the repository (../shared/wire). */
-const wireDirectory = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'wire');
+/** Recorded provider responses (test/fixtures/wire; their sources are named in its README). */
+const wireDirectory = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'wire');
 
 export function readWireJson<T = Record<string, unknown>>(path: string): T {
   return JSON.parse(readFileSync(join(wireDirectory, path), 'utf8')) as T;

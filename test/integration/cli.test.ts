@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/log.js';
-import { startWorkers } from '../../src/workers/start-workers.js';
+import { startWorkers } from '../../src/workers/generation/start-workers.js';
 import { connect, deletePrefix, freshPrefix, redisUrl } from '../support/redis.js';
 import { runCli } from '../support/run-cli.js';
 

@@ -6,7 +6,10 @@ import { IngestionClient } from '../../src/producer/ingestion-client.js';
 import { createKeys } from '../../src/shared/keys.js';
 import { LanceDbStore } from '../../src/shared/knowledge/lancedb/lancedb-store.js';
 import { createLogger } from '../../src/shared/log.js';
-import { type IngestionWorkers, startIngestionWorkers } from '../../src/workers/start-ingestion-workers.js';
+import {
+  type IngestionWorkers,
+  startIngestionWorkers,
+} from '../../src/workers/ingestion/start-ingestion-workers.js';
 import { makeDocx, makePdf } from '../support/document-fixtures.js';
 import { testSettings } from '../support/generation-harness.js';
 import { connect, deletePrefix } from '../support/redis.js';

@@ -4,7 +4,7 @@ import { startRedisServer } from '../../src/cli/local-redis.js';
 import { AtlasClient } from '../../src/producer/atlas-client.js';
 import { loadSettings } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/log.js';
-import { startWorkers, type WorkerFleet } from '../../src/workers/start-workers.js';
+import { startWorkers, type WorkerFleet } from '../../src/workers/generation/start-workers.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

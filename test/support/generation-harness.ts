@@ -7,9 +7,13 @@ import { builtInCatalogue } from '../../src/shared/providers/catalogue.js';
 import { providerFromSettings } from '../../src/shared/providers/create-provider.js';
 import { MockProvider } from '../../src/shared/providers/mock/mock-provider.js';
 import type { Provider } from '../../src/shared/providers/provider.js';
-import { GenerationQueues } from '../../src/shared/queues.js';
 import type { Redis } from '../../src/shared/redis.js';
-import { type StartWorkersOptions, startWorkers, type WorkerFleet } from '../../src/workers/start-workers.js';
+import { GenerationQueues } from '../../src/shared/requests/generation-queues.js';
+import {
+  type StartWorkersOptions,
+  startWorkers,
+  type WorkerFleet,
+} from '../../src/workers/generation/start-workers.js';
 import { connect, deletePrefix, freshPrefix, redisUrl } from './redis.js';
 import { SwitchableProvider } from './switchable-provider.js';
 

@@ -4,18 +4,10 @@ import { fileURLToPath } from 'node:url';
 
 type Schema = Record<string, any>;
 
-/** Qdrant's own OpenAPI document, beside the repository (../shared/qdrant). */
+/** Qdrant's own OpenAPI document (test/fixtures/qdrant; its source is named in its README). */
 const document = JSON.parse(
   readFileSync(
-    join(
-      dirname(fileURLToPath(import.meta.url)),
-      '..',
-      '..',
-      '..',
-      'shared',
-      'qdrant',
-      'openapi-v1.18.3.json',
-    ),
+    join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'qdrant', 'openapi-v1.18.3.json'),
     'utf8',
   ),
 ) as { components: { schemas: Record<string, Schema> }; paths: Record<string, Record<string, Schema>> };

@@ -2,7 +2,7 @@
 // instance names in ATLAS_TEST_INSTANCES. Prints "ready" once serving.
 import { loadSettings } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/log.js';
-import { startWorkers } from '../../src/workers/start-workers.js';
+import { startWorkers } from '../../src/workers/generation/start-workers.js';
 
 const settings = loadSettings({
   env: {},

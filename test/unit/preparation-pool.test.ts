@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ingestOptionsSchema } from '../../src/shared/knowledge/ingest-jobs.js';
-import { PreparationPool } from '../../src/workers/preparation-pool.js';
+import { PreparationPool } from '../../src/workers/ingestion/preparation-pool.js';
 import { makePdf } from '../support/document-fixtures.js';
 
 describe('document preparation in worker threads', () => {

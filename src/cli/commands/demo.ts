@@ -9,10 +9,10 @@ import { loadSettings, type Settings } from '../../shared/config.js';
 import { readFleetStatus } from '../../shared/fleet-status.js';
 import { createKeys } from '../../shared/keys.js';
 import { createLogger } from '../../shared/log.js';
-import { GenerationQueues } from '../../shared/queues.js';
 import { createRedis, deletePrefix, type Redis } from '../../shared/redis.js';
-import { startIngestionWorkers } from '../../workers/start-ingestion-workers.js';
-import { startWorkers } from '../../workers/start-workers.js';
+import { GenerationQueues } from '../../shared/requests/generation-queues.js';
+import { startWorkers } from '../../workers/generation/start-workers.js';
+import { startIngestionWorkers } from '../../workers/ingestion/start-ingestion-workers.js';
 import { useOrStartRedis } from '../local-redis.js';
 
 const say = (line = '') => console.log(line);

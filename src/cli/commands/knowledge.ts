@@ -6,7 +6,7 @@ import { readFleetHealth } from '../../shared/fleet-health.js';
 import { createKeys } from '../../shared/keys.js';
 import { chunkerNames } from '../../shared/knowledge/ingest-jobs.js';
 import { createRedis } from '../../shared/redis.js';
-import { startIngestionWorkers } from '../../workers/start-ingestion-workers.js';
+import { startIngestionWorkers } from '../../workers/ingestion/start-ingestion-workers.js';
 import { printJson, printTable } from '../output.js';
 import { openRuntime } from '../runtime.js';
 

@@ -8,7 +8,7 @@ import { createKeys } from '../../shared/keys.js';
 import type { Logger } from '../../shared/log.js';
 import { parseCapabilities } from '../../shared/providers/capabilities.js';
 import { createRedis } from '../../shared/redis.js';
-import { startWorkers, type WorkerFleet } from '../../workers/start-workers.js';
+import { startWorkers, type WorkerFleet } from '../../workers/generation/start-workers.js';
 import { flattenList } from '../list-option.js';
 import { printJson } from '../output.js';
 import { openRuntime } from '../runtime.js';

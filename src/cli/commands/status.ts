@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { readFleetStatus } from '../../shared/fleet-status.js';
 import { createKeys } from '../../shared/keys.js';
-import { GenerationQueues } from '../../shared/queues.js';
 import { createRedis } from '../../shared/redis.js';
+import { GenerationQueues } from '../../shared/requests/generation-queues.js';
 import { printJson, printTable } from '../output.js';
 import { openRuntime } from '../runtime.js';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../../shared/errors.js';
-import { startIngestionWorkers } from '../../workers/start-ingestion-workers.js';
-import { startWorkers } from '../../workers/start-workers.js';
+import { startWorkers } from '../../workers/generation/start-workers.js';
+import { startIngestionWorkers } from '../../workers/ingestion/start-ingestion-workers.js';
 import { flattenList } from '../list-option.js';
 import { openRuntime } from '../runtime.js';
 

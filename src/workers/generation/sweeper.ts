@@ -1,6 +1,6 @@
-import { AtlasError } from '../shared/errors.js';
-import { readFleetHealth } from '../shared/fleet-health.js';
-import { generationJobSchema } from '../shared/jobs.js';
+import { AtlasError } from '../../shared/errors.js';
+import { readFleetHealth } from '../../shared/fleet-health.js';
+import { generationJobSchema } from '../../shared/jobs.js';
 import { forwardRequest, hopOf } from './failover.js';
 import type { GenerationContext } from './generation-context.js';
 

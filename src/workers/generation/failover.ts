@@ -1,7 +1,7 @@
-import type { AtlasError, SerializedError } from '../shared/errors.js';
-import { readFleetHealth } from '../shared/fleet-health.js';
-import type { Hop } from '../shared/jobs.js';
-import type { RequestRecord } from '../shared/request-store.js';
+import type { AtlasError, SerializedError } from '../../shared/errors.js';
+import { readFleetHealth } from '../../shared/fleet-health.js';
+import type { Hop } from '../../shared/jobs.js';
+import type { RequestRecord } from '../../shared/requests/request-store.js';
 import type { GenerationContext } from './generation-context.js';
 
 export interface NextAttempt {

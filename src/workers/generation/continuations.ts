@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Keys } from '../shared/keys.js';
-import type { RequestRecord } from '../shared/request-store.js';
+import type { Keys } from '../../shared/keys.js';
+import type { RequestRecord } from '../../shared/requests/request-store.js';
 
 /** Data of a continuation job: the finished request's result and the payload its producer attached. */
 export interface ContinuationJob {

@@ -1,17 +1,17 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
-import { AtlasError, toAtlasError } from '../shared/errors.js';
+import { AtlasError, toAtlasError } from '../../shared/errors.js';
 import {
   type GenerationJob,
   type GenerationResult,
   generationJobSchema,
   type ParsedGenerationRequest,
-} from '../shared/jobs.js';
-import type { Provider, ProviderRequest, ProviderResponse } from '../shared/providers/provider.js';
-import { isTerminal, type RequestRecord } from '../shared/request-store.js';
+} from '../../shared/jobs.js';
+import type { Provider, ProviderRequest, ProviderResponse } from '../../shared/providers/provider.js';
+import { isTerminal, type RequestRecord } from '../../shared/requests/request-store.js';
+import type { FleetBreaker } from '../fleet-breaker.js';
 import type { ContinuationQueues } from './continuations.js';
 import { DeltaBatcher } from './delta-batcher.js';
 import { forwardRequest, hopOf } from './failover.js';
-import type { FleetBreaker } from './fleet-breaker.js';
 import type { GenerationContext } from './generation-context.js';
 
 export type JobOutcome = 'completed' | 'forwarded' | 'failed' | 'cancelled' | 'skipped';

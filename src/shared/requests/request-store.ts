@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
-import type { SerializedError } from './errors.js';
-import type { GenerationEvent, GenerationResult, Hop, ParsedGenerationRequest } from './jobs.js';
-import type { Keys } from './keys.js';
-import type { PlanStep } from './providers/strategies.js';
+import type { SerializedError } from '../errors.js';
+import type { GenerationEvent, GenerationResult, Hop, ParsedGenerationRequest } from '../jobs.js';
+import type { Keys } from '../keys.js';
+import type { PlanStep } from '../providers/strategies.js';
+import { runScript } from '../run-script.js';
 import { completeScript, deltaScript, failScript, forwardScript, startScript } from './request-scripts.js';
-import { runScript } from './run-script.js';
 
 export type RequestStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 

@@ -1,8 +1,8 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { GenerationSettings } from './config.js';
-import type { GenerationJob } from './jobs.js';
-import type { Keys } from './keys.js';
+import type { GenerationSettings } from '../config.js';
+import type { GenerationJob } from '../jobs.js';
+import type { Keys } from '../keys.js';
 
 /** The generation queues of every instance, opened on first use and shared by everything in a process. */
 export class GenerationQueues {

@@ -1,21 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
-import { loadSettings, type Settings } from '../shared/config.js';
-import { ValidationError } from '../shared/errors.js';
-import type { GenerationJob } from '../shared/jobs.js';
-import { createKeys } from '../shared/keys.js';
-import { createLogger, type Logger } from '../shared/log.js';
-import { providerFromSettings } from '../shared/providers/create-provider.js';
-import type { Provider } from '../shared/providers/provider.js';
-import { GenerationQueues } from '../shared/queues.js';
-import { createRedis, type Redis } from '../shared/redis.js';
-import { RequestStore } from '../shared/request-store.js';
+import { loadSettings, type Settings } from '../../shared/config.js';
+import { ValidationError } from '../../shared/errors.js';
+import type { GenerationJob } from '../../shared/jobs.js';
+import { createKeys } from '../../shared/keys.js';
+import { createLogger, type Logger } from '../../shared/log.js';
+import { providerFromSettings } from '../../shared/providers/create-provider.js';
+import type { Provider } from '../../shared/providers/provider.js';
+import { createRedis, type Redis } from '../../shared/redis.js';
+import { GenerationQueues } from '../../shared/requests/generation-queues.js';
+import { RequestStore } from '../../shared/requests/request-store.js';
+import { type FleetBreaker, fleetBreakerFor } from '../fleet-breaker.js';
+import { startHeartbeat } from '../heartbeat.js';
 import { ContinuationQueues } from './continuations.js';
-import { type FleetBreaker, fleetBreakerFor } from './fleet-breaker.js';
 import type { GenerationContext } from './generation-context.js';
 import { GenerationProcessor } from './generation-processor.js';
-import { startHeartbeat } from './heartbeat.js';
 import { sweepOnce } from './sweeper.js';
 
 export interface StartWorkersOptions {

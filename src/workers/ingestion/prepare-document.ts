@@ -1,10 +1,10 @@
-import { ValidationError } from '../shared/errors.js';
-import { chunkDocument } from '../shared/knowledge/chunk-document.js';
-import type { Chunk } from '../shared/knowledge/chunkers/chunk.js';
-import { contentHash } from '../shared/knowledge/document-registry.js';
-import type { ParsedIngestOptions } from '../shared/knowledge/ingest-jobs.js';
-import type { LoadedDocument } from '../shared/knowledge/loaders/loaded-document.js';
-import { readSource } from '../shared/knowledge/loaders/read-source.js';
+import { ValidationError } from '../../shared/errors.js';
+import { chunkDocument } from '../../shared/knowledge/chunk-document.js';
+import type { Chunk } from '../../shared/knowledge/chunkers/chunk.js';
+import { contentHash } from '../../shared/knowledge/document-registry.js';
+import type { ParsedIngestOptions } from '../../shared/knowledge/ingest-jobs.js';
+import type { LoadedDocument } from '../../shared/knowledge/loaders/loaded-document.js';
+import { readSource } from '../../shared/knowledge/loaders/read-source.js';
 
 export interface PrepareTask {
   source: string;

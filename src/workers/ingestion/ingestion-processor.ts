@@ -1,9 +1,9 @@
 import { type Job, UnrecoverableError } from 'bullmq';
-import type { Settings } from '../shared/config.js';
-import { ValidationError } from '../shared/errors.js';
-import { chunkDocument } from '../shared/knowledge/chunk-document.js';
-import type { DocumentRegistry } from '../shared/knowledge/document-registry.js';
-import { createEmbedder } from '../shared/knowledge/embedder.js';
+import type { Settings } from '../../shared/config.js';
+import { ValidationError } from '../../shared/errors.js';
+import { chunkDocument } from '../../shared/knowledge/chunk-document.js';
+import type { DocumentRegistry } from '../../shared/knowledge/document-registry.js';
+import { createEmbedder } from '../../shared/knowledge/embedder.js';
 import {
   type DocumentOutcome,
   type IngestBatchJob,
@@ -12,10 +12,10 @@ import {
   ingestBatchJobSchema,
   ingestDocumentJobSchema,
   type ParsedIngestOptions,
-} from '../shared/knowledge/ingest-jobs.js';
-import { chunkPointId, type StoredChunk, type VectorStore } from '../shared/knowledge/vector-store.js';
-import type { Logger } from '../shared/log.js';
-import type { Provider } from '../shared/providers/provider.js';
+} from '../../shared/knowledge/ingest-jobs.js';
+import { chunkPointId, type StoredChunk, type VectorStore } from '../../shared/knowledge/vector-store.js';
+import type { Logger } from '../../shared/log.js';
+import type { Provider } from '../../shared/providers/provider.js';
 import type { Prepared, PrepareTask } from './prepare-document.js';
 
 export interface IngestionContext {
