@@ -30,7 +30,8 @@ async function scenario(redisUrl: string, fault: 'server-error' | 'refused' | 'h
       },
       backup: { type: 'mock', latencyMs: 5 },
     },
-    generation: { healthCacheMs: 100, heartbeatIntervalMs: 250, defaultDeadlineMs: 30_000 },
+    generation: { healthCacheMs: 100, defaultDeadlineMs: 30_000 },
+    workers: { heartbeatIntervalMs: 250 },
   });
   const log = createLogger({ level: 'silent' });
   const fleets = [

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { IngestionClient } from '../src/producer/ingestion-client.js';
 import { KnowledgeClient } from '../src/producer/knowledge-client.js';
-import type { Settings } from '../src/shared/config.js';
+import type { Settings } from '../src/shared/config/settings.js';
 import { createKeys } from '../src/shared/keys.js';
 import { openStore } from '../src/shared/knowledge/open-store.js';
 import { chunkPointId, type SearchMode, type StoredChunk } from '../src/shared/knowledge/vector-store.js';
@@ -66,7 +66,7 @@ async function ingestionRun(redisUrl: string, processes: number, documentsFolder
   const knowledgeDirectory = mkdtempSync(join(tmpdir(), 'atlas-bench-ingest-'));
   const settings = benchSettings(redisUrl, prefix, {
     providers: { mock: { type: 'mock' } },
-    knowledgeDirectory,
+    ingestion: { knowledgeDirectory },
   });
   const children = await startWorkerProcesses(settings, processes);
   const redis = createRedis(redisUrl);
@@ -134,7 +134,7 @@ async function searchLatency(redisUrl: string): Promise<void> {
   const knowledgeDirectory = mkdtempSync(join(tmpdir(), 'atlas-bench-search-'));
   const settings = benchSettings(redisUrl, prefix, {
     providers: { mock: { type: 'mock' } },
-    knowledgeDirectory,
+    ingestion: { knowledgeDirectory },
   });
   await fillForSearch(settings);
   const redis = createRedis(redisUrl);

@@ -12,7 +12,10 @@ const knowledgeDirectory = mkdtempSync(join(tmpdir(), 'atlas-bench-retrieval-'))
 try {
   const started = performance.now();
   const evaluation = await runRetrievalEvaluation(
-    benchSettings(redis.url, prefix, { providers: { mock: { type: 'mock' } }, knowledgeDirectory }),
+    benchSettings(redis.url, prefix, {
+      providers: { mock: { type: 'mock' } },
+      ingestion: { knowledgeDirectory },
+    }),
   );
   const { summary } = evaluation;
   console.log(

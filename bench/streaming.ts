@@ -2,7 +2,7 @@
 // and Redis writes per delta (the worker batches deltas).
 
 import { AtlasClient } from '../src/producer/atlas-client.js';
-import { parseInstance } from '../src/shared/config.js';
+import { parseInstance } from '../src/shared/config/provider-settings.js';
 import { createLogger } from '../src/shared/log.js';
 import { builtInCatalogue } from '../src/shared/providers/catalogue.js';
 import { MockProvider } from '../src/shared/providers/mock/mock-provider.js';

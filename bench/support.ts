@@ -1,5 +1,5 @@
 import { type RedisHandle, startRedisServer } from '../src/cli/local-redis.js';
-import { type FileSettings, loadSettings, type Settings } from '../src/shared/config.js';
+import { type FileSettings, loadSettings, type Settings } from '../src/shared/config/settings.js';
 import { createRedis, deletePrefix } from '../src/shared/redis.js';
 
 /** A Redis for a benchmark: REDIS_URL when set, else a throwaway server of our own (so figures are not skewed by others). */
@@ -13,7 +13,7 @@ export function benchSettings(redisUrl: string, prefix: string, overrides: FileS
   return loadSettings({
     env: {},
     configPath: undefined,
-    overrides: { redisUrl, prefix, logLevel: 'silent', ...overrides },
+    overrides: { redis: { url: redisUrl, prefix }, log: { level: 'silent' }, ...overrides },
   });
 }
 

@@ -46,7 +46,7 @@ async function atlas(url: string): Promise<number> {
   const prefix = 'bench-atlas';
   const settings = benchSettings(url, prefix, {
     providers: { mock: { type: 'mock', latencyMs: 0 } },
-    generation: { keepCompleted: { ageSeconds: 60, count: 100 } },
+    workers: { keepCompleted: { ageSeconds: 60, count: 100 } },
   });
   const client = new AtlasClient({ settings });
   const ids = [];

@@ -1,5 +1,5 @@
 // A worker fleet in its own process for benchmarks, as in production: settings as JSON in argv[2].
-import { loadSettings } from '../src/shared/config.js';
+import { loadSettings } from '../src/shared/config/settings.js';
 import { createLogger } from '../src/shared/log.js';
 import { startWorkers } from '../src/workers/generation/start-workers.js';
 

@@ -6,7 +6,7 @@ export {
 } from './producer/atlas-client.js';
 export type { IngestProgress, SubmittedBatch } from './producer/ingestion-client.js';
 export type { SearchRequest } from './producer/knowledge-client.js';
-export { type FileSettings, loadSettings, type Settings } from './shared/config.js';
+export { type FileSettings, loadSettings, type Settings } from './shared/config/settings.js';
 export {
   AtlasError,
   ConfigError,

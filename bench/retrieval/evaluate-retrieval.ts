@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import MiniSearch from 'minisearch';
-import type { Settings } from '../../src/shared/config.js';
+import type { Settings } from '../../src/shared/config/settings.js';
 import { chunkDocument } from '../../src/shared/knowledge/chunk-document.js';
 import { ingestOptionsSchema } from '../../src/shared/knowledge/ingest-jobs.js';
 import { readSource } from '../../src/shared/knowledge/loaders/read-source.js';

@@ -1,6 +1,6 @@
 import { IngestionClient } from '../../src/producer/ingestion-client.js';
 import { KnowledgeClient } from '../../src/producer/knowledge-client.js';
-import type { Settings } from '../../src/shared/config.js';
+import type { Settings } from '../../src/shared/config/settings.js';
 import { createKeys } from '../../src/shared/keys.js';
 import type { IngestSummary } from '../../src/shared/knowledge/ingest-jobs.js';
 import type { SearchMode } from '../../src/shared/knowledge/vector-store.js';
@@ -38,8 +38,8 @@ export async function runRetrievalEvaluation(
   corpus: CorpusDocument[] = readmeCorpus(),
 ): Promise<RetrievalEvaluation> {
   const queries = labelledQueries();
-  const redis = createRedis(settings.redisUrl);
-  const keys = createKeys(settings.prefix);
+  const redis = createRedis(settings.redis.url);
+  const keys = createKeys(settings.redis.prefix);
   const workers = await startIngestionWorkers({ settings, log: createLogger({ level: 'silent' }) });
   const ingestion = new IngestionClient(redis, keys);
   const knowledge = new KnowledgeClient(settings, redis, keys);

@@ -1,4 +1,4 @@
-import { loadSettings, type Settings } from '../shared/config.js';
+import { loadSettings, type Settings } from '../shared/config/settings.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { type RedisHandle, useOrStartRedis } from './local-redis.js';
 
@@ -19,13 +19,13 @@ export async function openRuntime(options: {
 }): Promise<CliRuntime> {
   const loaded = loadSettings();
   const explicit = !options.startRedisIfMissing || Boolean(process.env['REDIS_URL']);
-  const redis = await useOrStartRedis(loaded.redisUrl, explicit);
+  const redis = await useOrStartRedis(loaded.redis.url, explicit);
   if (redis.owned)
-    console.error(`atlas: no Redis at ${loaded.redisUrl}; started a temporary one at ${redis.url}`);
-  const settings: Settings = { ...loaded, redisUrl: redis.url };
+    console.error(`atlas: no Redis at ${loaded.redis.url}; started a temporary one at ${redis.url}`);
+  const settings: Settings = { ...loaded, redis: { ...loaded.redis, url: redis.url } };
   const log = createLogger({
-    level: process.env['ATLAS_LOG_LEVEL'] ? settings.logLevel : (options.logLevel ?? 'warn'),
-    redactPrompts: settings.redactPrompts,
+    level: process.env['ATLAS_LOG_LEVEL'] ? settings.log.level : (options.logLevel ?? 'warn'),
+    redactPrompts: settings.log.redactPrompts,
   });
   return { settings, redis, log, close: () => redis.stop() };
 }

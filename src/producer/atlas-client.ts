@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { loadSettings, type Settings } from '../shared/config.js';
+import { loadSettings, type Settings } from '../shared/config/settings.js';
 import { AtlasError, RequestFailedError, ValidationError } from '../shared/errors.js';
 import type { GenerationEvent, GenerationRequest, GenerationResult } from '../shared/jobs.js';
 import { createKeys, type Keys } from '../shared/keys.js';
@@ -60,10 +60,10 @@ export class AtlasClient {
 
   constructor(options: AtlasClientOptions = {}) {
     this.settings = options.settings ?? loadSettings();
-    this.redis = createRedis(this.settings.redisUrl, { name: 'atlas-producer' });
-    this.keys = createKeys(this.settings.prefix);
+    this.redis = createRedis(this.settings.redis.url, { name: 'atlas-producer' });
+    this.keys = createKeys(this.settings.redis.prefix);
     this.store = new RequestStore(this.redis, this.keys, this.settings.generation.recordTtlMs);
-    this.queues = new GenerationQueues(this.redis, this.keys, this.settings.generation);
+    this.queues = new GenerationQueues(this.redis, this.keys, this.settings.workers);
     this.planner = new PlanBuilder(this.settings, this.redis, this.keys, this.queues);
     this.ingestion = new IngestionClient(this.redis, this.keys);
     this.knowledge = new KnowledgeClient(this.settings, this.redis, this.keys);
@@ -206,7 +206,7 @@ export class AtlasClient {
 
   private eventHub(): EventHub {
     if (!this.hub) {
-      this.reader = createRedis(this.settings.redisUrl, { role: 'blocking', name: 'atlas-producer-events' });
+      this.reader = createRedis(this.settings.redis.url, { role: 'blocking', name: 'atlas-producer-events' });
       this.hub = new EventHub(this.reader, this.redis);
     }
     return this.hub;

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Settings } from '../shared/config.js';
+import type { Settings } from '../shared/config/settings.js';
 import { ValidationError } from '../shared/errors.js';
 import type { Keys } from '../shared/keys.js';
 import { DocumentRegistry } from '../shared/knowledge/document-registry.js';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Settings } from '../shared/config.js';
+import type { Settings } from '../shared/config/settings.js';
 import { isUnhealthy, readFleetHealth } from '../shared/fleet-health.js';
 import type { ParsedGenerationRequest } from '../shared/jobs.js';
 import type { Keys } from '../shared/keys.js';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Settings } from './config.js';
+import type { Settings } from './config/settings.js';
 import { readFleetHealth } from './fleet-health.js';
 import type { Keys } from './keys.js';
 import type { GenerationQueues } from './requests/generation-queues.js';
@@ -73,7 +73,7 @@ export async function readFleetStatus(
   });
   return {
     redis: {
-      url: redactUrl(settings.redisUrl),
+      url: redactUrl(settings.redis.url),
       version: field('redis_version'),
       maxmemoryPolicy,
       aofEnabled,

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { strategyNames } from './config.js';
+import { strategyNames } from './config/settings.js';
 import { errorKinds } from './errors.js';
 
 /** A tool call the model asked for. `arguments` is the parsed JSON object. */

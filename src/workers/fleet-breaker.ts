@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import CircuitBreaker from 'opossum';
-import type { ProviderInstanceSettings, Settings } from '../shared/config.js';
+import type { ProviderInstanceSettings } from '../shared/config/provider-settings.js';
+import type { Settings } from '../shared/config/settings.js';
 import { AtlasError, isAtlasError } from '../shared/errors.js';
 import {
   readFleetHealth,

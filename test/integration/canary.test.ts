@@ -93,7 +93,7 @@ describe('a canary API key used through a run', () => {
     expect(openai.server.requests.some((request) => bearerToken(request.headers) === canary)).toBe(true);
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.filter((line) => line.includes(canary))).toEqual([]);
-    const stored = await everyValue(harness.redis, harness.settings.prefix);
+    const stored = await everyValue(harness.redis, harness.settings.redis.prefix);
     expect(stored.length).toBeGreaterThan(20);
     expect(stored.filter((value) => value.includes(canary))).toEqual([]);
   });

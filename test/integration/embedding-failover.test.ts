@@ -49,7 +49,7 @@ describe('embedding failover during ingestion', () => {
       },
       'embed-failover',
     );
-    client = new IngestionClient(redis, createKeys(settings.prefix));
+    client = new IngestionClient(redis, createKeys(settings.redis.prefix));
     for (let index = 0; index < 8; index++)
       writeFileSync(join(folder, `note-${index}.txt`), `Note ${index} about queues and workers.`);
     workers = await startIngestionWorkers({
@@ -66,7 +66,7 @@ describe('embedding failover during ingestion', () => {
     await client.close();
     await store.close();
     await Promise.all([primary.close(), secondary.close()]);
-    await deletePrefix(redis, settings.prefix);
+    await deletePrefix(redis, settings.redis.prefix);
     redis.disconnect();
     rmSync(folder, { recursive: true, force: true });
   });
@@ -91,7 +91,7 @@ describe('embedding failover during ingestion', () => {
     expect(embeddingRequests(secondary)).toBeGreaterThanOrEqual(8);
     // The breaker opened after a few failures: later documents did not call the primary at all.
     expect(embeddingRequests(primary)).toBeLessThan(8);
-    const [health] = await readFleetHealth(redis, createKeys(settings.prefix), ['primary']);
+    const [health] = await readFleetHealth(redis, createKeys(settings.redis.prefix), ['primary']);
     expect(health?.breaker.state).toBe('open');
     expect(await store.count('failover')).toBe(8);
   });

@@ -56,7 +56,8 @@ describe('failover details', () => {
   it('gives finished records and streams an expiry, and trims finished jobs', async () => {
     harness = await createHarness({
       providers: mockInstances('m'),
-      generation: { recordTtlMs: 60_000, keepCompleted: { ageSeconds: 60, count: 2 } },
+      generation: { recordTtlMs: 60_000 },
+      workers: { keepCompleted: { ageSeconds: 60, count: 2 } },
     });
     await harness.startWorkers();
     const ids = [];

@@ -112,7 +112,7 @@ describe('generation through the queue', () => {
       prefix: harness.keys.bullPrefix,
     });
     expect(await queue.count()).toBe(0);
-    expect(await harness.redis.keys(`${harness.settings.prefix}:req:*`)).toEqual([]);
+    expect(await harness.redis.keys(`${harness.settings.redis.prefix}:req:*`)).toEqual([]);
     await queue.close();
   });
 

@@ -12,16 +12,16 @@ import { spawnWorker, type WorkerProcess } from '../support/spawn-worker.js';
 
 describe('an ingestion worker killed mid-batch', () => {
   const knowledgeDirectory = mkdtempSync(join(tmpdir(), 'atlas-crash-lance-'));
-  const settings = {
-    ...testSettings({ providers: { mock: { type: 'mock' } } }, 'ingest-crash'),
-    knowledgeDirectory,
-  };
+  const settings = testSettings(
+    { providers: { mock: { type: 'mock' } }, ingestion: { knowledgeDirectory } },
+    'ingest-crash',
+  );
   const folder = mkdtempSync(join(tmpdir(), 'atlas-crash-docs-'));
   const redis = connect();
   const processes: WorkerProcess[] = [];
   afterAll(async () => {
     await Promise.all(processes.map((worker) => worker.kill()));
-    await deletePrefix(redis, settings.prefix);
+    await deletePrefix(redis, settings.redis.prefix);
     redis.disconnect();
     rmSync(folder, { recursive: true, force: true });
   });
@@ -32,7 +32,7 @@ describe('an ingestion worker killed mid-batch', () => {
         join(folder, `doc-${i}.txt`),
         `Document ${i}. ${'Queues and workers and providers. '.repeat(30)}`,
       );
-    const client = new IngestionClient(redis, createKeys(settings.prefix));
+    const client = new IngestionClient(redis, createKeys(settings.redis.prefix));
     const batch = await client.ingest([folder], { collection: 'crash', chunkSize: 32 });
     const first = await spawnWorker(settings, [], {}, 'test/support/ingestion-worker-process.ts');
     processes.push(first);
@@ -46,7 +46,7 @@ describe('an ingestion worker killed mid-batch', () => {
     expect(summary.added + summary.updated + summary.skipped).toBe(120);
     expect(summary.failed).toBe(0);
 
-    const registry = new DocumentRegistry(redis, createKeys(settings.prefix));
+    const registry = new DocumentRegistry(redis, createKeys(settings.redis.prefix));
     const entries = await registry.list('crash');
     expect(entries).toHaveLength(120);
     const store = new LanceDbStore(knowledgeDirectory);

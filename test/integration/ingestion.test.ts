@@ -19,7 +19,7 @@ describe('batch ingestion into the embedded store', () => {
   const redis = connect();
   const folder = mkdtempSync(join(tmpdir(), 'atlas-ingest-docs-'));
   const store = new LanceDbStore(mkdtempSync(join(tmpdir(), 'atlas-ingest-lance-')));
-  const client = new IngestionClient(redis, createKeys(settings.prefix));
+  const client = new IngestionClient(redis, createKeys(settings.redis.prefix));
   let workers: IngestionWorkers;
   const options = { collection: 'docs', chunkSize: 64 };
 
@@ -43,7 +43,7 @@ describe('batch ingestion into the embedded store', () => {
     await workers?.close();
     await client.close();
     await store.close();
-    await deletePrefix(redis, settings.prefix);
+    await deletePrefix(redis, settings.redis.prefix);
     redis.disconnect();
     rmSync(folder, { recursive: true, force: true });
   });

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRedisServer } from '../../src/cli/local-redis.js';
 import { AtlasClient } from '../../src/producer/atlas-client.js';
-import { loadSettings } from '../../src/shared/config.js';
+import { loadSettings } from '../../src/shared/config/settings.js';
 import { createLogger } from '../../src/shared/log.js';
 import { startWorkers, type WorkerFleet } from '../../src/workers/generation/start-workers.js';
 
@@ -20,10 +20,9 @@ describe('Redis restarted (AOF on, as production should run it)', () => {
       env: {},
       configPath: undefined,
       overrides: {
-        redisUrl: server.url,
-        prefix: 'restart',
+        redis: { url: server.url, prefix: 'restart' },
         providers: { slow: { type: 'mock', latencyMs: 300 } },
-        generation: { lockDurationMs: 2_000, stalledIntervalMs: 1_000, heartbeatIntervalMs: 200 },
+        workers: { lockDurationMs: 2_000, stalledIntervalMs: 1_000, heartbeatIntervalMs: 200 },
       },
     });
     const client = new AtlasClient({ settings });

@@ -10,11 +10,14 @@ import { connect, deletePrefix } from '../support/redis.js';
 // the queue into the embedded store. `npm run bench` prints the same figures.
 describe('retrieval quality on the labelled README corpus', () => {
   const knowledgeDirectory = mkdtempSync(join(tmpdir(), 'atlas-retrieval-'));
-  const settings = testSettings({ providers: { mock: { type: 'mock' } }, knowledgeDirectory }, 'retrieval');
+  const settings = testSettings(
+    { providers: { mock: { type: 'mock' } }, ingestion: { knowledgeDirectory } },
+    'retrieval',
+  );
 
   afterAll(async () => {
     const redis = connect();
-    await deletePrefix(redis, settings.prefix);
+    await deletePrefix(redis, settings.redis.prefix);
     redis.disconnect();
     rmSync(knowledgeDirectory, { recursive: true, force: true });
   });

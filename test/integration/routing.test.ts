@@ -24,8 +24,8 @@ describe('routing plans from the fleet', () => {
       JSON.stringify({ providers: mockInstances('a', 'b', 'c'), strategy: 'round_robin' }),
     );
     const otherProcess = {
-      REDIS_URL: harness.settings.redisUrl,
-      ATLAS_PREFIX: harness.settings.prefix,
+      REDIS_URL: harness.settings.redis.url,
+      ATLAS_PREFIX: harness.settings.redis.prefix,
       ATLAS_CONFIG: config,
     };
     const first: string[] = [];

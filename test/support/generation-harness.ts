@@ -1,5 +1,5 @@
 import { AtlasClient } from '../../src/producer/atlas-client.js';
-import { type FileSettings, loadSettings, type Settings } from '../../src/shared/config.js';
+import { type FileSettings, loadSettings, type Settings } from '../../src/shared/config/settings.js';
 import { readFleetStatus } from '../../src/shared/fleet-status.js';
 import { createKeys, type Keys } from '../../src/shared/keys.js';
 import { createLogger } from '../../src/shared/log.js';
@@ -23,14 +23,16 @@ export function testSettings(overrides: FileSettings = {}, label = 'gen'): Setti
     env: {},
     configPath: undefined,
     overrides: {
-      redisUrl: redisUrl(),
-      prefix: freshPrefix(label),
-      logLevel: 'silent',
+      redis: { url: redisUrl(), prefix: freshPrefix(label) },
+      log: { level: 'silent' },
       ...overrides,
-      generation: {
+      workers: {
         lockDurationMs: 2_000,
         stalledIntervalMs: 1_000,
         heartbeatIntervalMs: 200,
+        ...overrides.workers,
+      },
+      generation: {
         sweepAfterMs: 1_000,
         healthCacheMs: 50,
         defaultDeadlineMs: 20_000,
@@ -55,7 +57,7 @@ export interface Harness {
 
 export async function createHarness(overrides: FileSettings = {}, label?: string): Promise<Harness> {
   const settings = testSettings(overrides, label);
-  const keys = createKeys(settings.prefix);
+  const keys = createKeys(settings.redis.prefix);
   const client = new AtlasClient({ settings });
   const redis = connect();
   const fleets: WorkerFleet[] = [];
@@ -89,7 +91,7 @@ export async function createHarness(overrides: FileSettings = {}, label?: string
       return fleet;
     },
     async breakerOf(instance) {
-      const queues = new GenerationQueues(redis, keys, settings.generation);
+      const queues = new GenerationQueues(redis, keys, settings.workers);
       try {
         const status = await readFleetStatus(redis, keys, queues, settings);
         return status.instances.find((entry) => entry.instance === instance)?.breaker;
@@ -100,7 +102,7 @@ export async function createHarness(overrides: FileSettings = {}, label?: string
     async close() {
       await client.close();
       await Promise.all(fleets.map((fleet) => fleet.close()));
-      await deletePrefix(redis, settings.prefix);
+      await deletePrefix(redis, settings.redis.prefix);
       redis.disconnect();
     },
   };

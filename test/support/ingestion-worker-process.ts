@@ -1,5 +1,5 @@
 // Ingestion workers in their own process, for tests that kill them. Settings come as JSON in ATLAS_TEST_SETTINGS.
-import { loadSettings } from '../../src/shared/config.js';
+import { loadSettings } from '../../src/shared/config/settings.js';
 import { createLogger } from '../../src/shared/log.js';
 import { startIngestionWorkers } from '../../src/workers/ingestion/start-ingestion-workers.js';
 

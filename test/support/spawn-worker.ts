@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { Settings } from '../../src/shared/config.js';
+import type { Settings } from '../../src/shared/config/settings.js';
 
 export interface WorkerProcess {
   child: ChildProcess;

@@ -1,6 +1,6 @@
 // A worker fleet in its own process, for tests that kill it. Settings come as JSON in ATLAS_TEST_SETTINGS;
 // instance names in ATLAS_TEST_INSTANCES. Prints "ready" once serving.
-import { loadSettings } from '../../src/shared/config.js';
+import { loadSettings } from '../../src/shared/config/settings.js';
 import { createLogger } from '../../src/shared/log.js';
 import { startWorkers } from '../../src/workers/generation/start-workers.js';
 

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseInstance } from '../../src/shared/config.js';
+import { parseInstance } from '../../src/shared/config/provider-settings.js';
 import { AtlasError } from '../../src/shared/errors.js';
 import type { Message } from '../../src/shared/jobs.js';
 import { builtInCatalogue, estimateCostUsd, findModel } from '../../src/shared/providers/catalogue.js';

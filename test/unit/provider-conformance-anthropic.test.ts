@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseInstance } from '../../src/shared/config.js';
+import { parseInstance } from '../../src/shared/config/provider-settings.js';
 import type { AtlasError } from '../../src/shared/errors.js';
 import { AnthropicProvider } from '../../src/shared/providers/anthropic/anthropic-provider.js';
 import { builtInCatalogue } from '../../src/shared/providers/catalogue.js';

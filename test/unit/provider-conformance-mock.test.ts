@@ -1,4 +1,4 @@
-import { type MockFailure, parseInstance } from '../../src/shared/config.js';
+import { type MockFailure, parseInstance } from '../../src/shared/config/provider-settings.js';
 import { builtInCatalogue } from '../../src/shared/providers/catalogue.js';
 import { MockProvider } from '../../src/shared/providers/mock/mock-provider.js';
 import { type Fault, fakeRetryAfterSeconds } from '../fakes/fake-server.js';

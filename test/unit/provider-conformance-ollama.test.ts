@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseInstance } from '../../src/shared/config.js';
+import { parseInstance } from '../../src/shared/config/provider-settings.js';
 import { builtInCatalogue } from '../../src/shared/providers/catalogue.js';
 import { OllamaProvider } from '../../src/shared/providers/ollama/ollama-provider.js';
 import { type OllamaFake, startOllamaFake } from '../fakes/ollama-fake.js';

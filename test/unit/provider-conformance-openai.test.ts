@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OpenAIInstanceSettings, parseInstance } from '../../src/shared/config.js';
+import { type OpenAIInstanceSettings, parseInstance } from '../../src/shared/config/provider-settings.js';
 import { builtInCatalogue } from '../../src/shared/providers/catalogue.js';
 import { hashingEmbedding } from '../../src/shared/providers/mock/hashing-embedder.js';
 import { OpenAIProvider } from '../../src/shared/providers/openai/openai-provider.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseInstance } from '../../src/shared/config.js';
+import { parseInstance } from '../../src/shared/config/provider-settings.js';
 import type { AtlasError } from '../../src/shared/errors.js';
 import { builtInCatalogue } from '../../src/shared/providers/catalogue.js';
 import { MockProvider } from '../../src/shared/providers/mock/mock-provider.js';

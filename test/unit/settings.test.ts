@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSettings } from '../../src/shared/config.js';
+import { loadSettings } from '../../src/shared/config/settings.js';
 import { ConfigError } from '../../src/shared/errors.js';
 
 const noFile = join(tmpdir(), 'atlas-no-such-config.json');
@@ -31,8 +31,8 @@ describe('settings', () => {
     expect(Object.keys(settings.providers).sort()).toEqual(['anthropic', 'mock', 'ollama', 'openai']);
     expect(settings.providerOrder).toEqual(['openai', 'anthropic', 'ollama', 'mock']);
     expect(settings.strategy).toBe('failover');
-    expect(settings.prefix).toBe('atlas');
-    expect(settings.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(settings.redis.prefix).toBe('atlas');
+    expect(settings.redis.url).toBe('redis://127.0.0.1:6379');
     expect(settings.providers['openai']).toMatchObject({
       type: 'openai',
       timeoutMs: 60_000,
@@ -57,12 +57,12 @@ describe('settings', () => {
       ATLAS_PROVIDERS: 'mock, ollama openai',
       ATLAS_PROVIDER_STRATEGY: 'cost_optimized',
     });
-    expect(settings.redisUrl).toBe('redis://10.0.0.5:6380');
-    expect(settings.prefix).toBe('{atlas-prod}');
+    expect(settings.redis.url).toBe('redis://10.0.0.5:6380');
+    expect(settings.redis.prefix).toBe('{atlas-prod}');
     expect(settings.providers['openai']).toMatchObject({ baseURL: 'http://127.0.0.1:9999/v1' });
     expect(settings.providers['anthropic']).toMatchObject({ baseURL: 'http://127.0.0.1:9998' });
     expect(settings.providers['ollama']).toMatchObject({ host: 'http://127.0.0.1:11435' });
-    expect(settings.qdrantUrl).toBe('http://127.0.0.1:6333');
+    expect(settings.ingestion.qdrantUrl).toBe('http://127.0.0.1:6333');
     expect(settings.providerOrder).toEqual(['mock', 'ollama', 'openai']);
     expect(settings.strategy).toBe('cost_optimized');
   });
@@ -95,7 +95,7 @@ describe('settings', () => {
       overrides: { strategy: 'task_aware', providers: { m: { type: 'mock' } } },
     });
     expect(settings.strategy).toBe('task_aware');
-    expect(settings.prefix).toBe('from-env');
+    expect(settings.redis.prefix).toBe('from-env');
     expect(settings.providerOrder).toEqual(['m']);
   });
 
@@ -119,6 +119,47 @@ describe('settings', () => {
     expect(configError(() => load({}, { providers: { 'bad:name': { type: 'mock' } } })).field).toMatch(
       /providers/,
     );
+  });
+
+  it('groups settings by owner, each with its defaults', () => {
+    const settings = load({ ATLAS_KEEP_VERSIONS: '3', ATLAS_LOG_LEVEL: 'debug' });
+    expect(settings.workers).toMatchObject({
+      lockDurationMs: 30_000,
+      heartbeatIntervalMs: 1_000,
+      shutdownGraceMs: 10_000,
+    });
+    expect(settings.generation).toMatchObject({ defaultDeadlineMs: 300_000, recordTtlMs: 86_400_000 });
+    expect(settings.ingestion).toEqual({
+      knowledgeDirectory: '.atlas/lancedb',
+      keepVersions: 3,
+      allowPrivateUrls: false,
+    });
+    expect(settings.log).toEqual({ level: 'debug', redactPrompts: false });
+    // A file's sections merge with the environment field by field; the file wins where both give one.
+    const merged = load(
+      { ATLAS_PREFIX: 'from-env', REDIS_URL: 'redis://127.0.0.1:7000' },
+      { redis: { prefix: 'from-file' } },
+    );
+    expect(merged.redis).toEqual({ url: 'redis://127.0.0.1:7000', prefix: 'from-file' });
+  });
+
+  it('refuses timer settings longer than a timer can hold, instead of firing them after 1 ms', () => {
+    const heartbeat = configError(() => load({}, { workers: { heartbeatIntervalMs: 5e9 } }));
+    expect(heartbeat.field).toMatch(/atlas\.config\.json\.workers\.heartbeatIntervalMs$/);
+    expect(heartbeat.message).toMatch(/at most 2147483647 ms/);
+    expect(
+      configError(() => load({}, { providers: { m: { type: 'mock', timeoutMs: 2 ** 31 } } })).field,
+    ).toMatch(/providers\.m\.timeoutMs$/);
+    expect(
+      configError(() =>
+        loadSettings({
+          env: {},
+          configPath: undefined,
+          overrides: { generation: { defaultDeadlineMs: 1e12 } },
+        }),
+      ).field,
+    ).toBe('settings.generation.defaultDeadlineMs');
+    expect(load({}, { workers: { lockDurationMs: 2 ** 31 - 1 } }).workers.lockDurationMs).toBe(2 ** 31 - 1);
   });
 
   it('fails clearly when ATLAS_CONFIG names a file that does not exist', () => {

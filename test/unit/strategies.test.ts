@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadSettings } from '../../src/shared/config.js';
+import { loadSettings } from '../../src/shared/config/settings.js';
 import { ValidationError } from '../../src/shared/errors.js';
 import { detectProviderType, ProviderRegistry } from '../../src/shared/providers/registry.js';
 import { candidatesFor, planRoute } from '../../src/shared/providers/strategies.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { AtlasClient } from '../../producer/atlas-client.js';
-import { loadSettings, type Settings } from '../../shared/config.js';
+import { loadSettings, type Settings } from '../../shared/config/settings.js';
 import { readFleetStatus } from '../../shared/fleet-status.js';
 import { createKeys } from '../../shared/keys.js';
 import { createLogger } from '../../shared/log.js';
@@ -28,7 +28,7 @@ export function registerDemoCommand(program: Command): void {
     .command('demo')
     .description('show Atlas working on mock providers and a local Redis; needs no keys or settings')
     .action(async () => {
-      const redisUrl = loadSettings().redisUrl;
+      const redisUrl = loadSettings().redis.url;
       const redisHandle = await useOrStartRedis(redisUrl, Boolean(process.env['REDIS_URL']));
       say(
         redisHandle.owned
@@ -37,7 +37,7 @@ export function registerDemoCommand(program: Command): void {
       );
       const knowledgeDirectory = mkdtempSync(join(tmpdir(), 'atlas-demo-knowledge-'));
       const settings = demoSettings(redisHandle.url, knowledgeDirectory);
-      const redis = createRedis(settings.redisUrl);
+      const redis = createRedis(settings.redis.url);
       const log = createLogger({ level: 'silent' });
       const workers = await startWorkers({ settings, concurrency: 20, log });
       const ingestionWorkers = await startIngestionWorkers({ settings, log });
@@ -49,7 +49,7 @@ export function registerDemoCommand(program: Command): void {
         await client.close();
         await ingestionWorkers.close();
         await workers.close();
-        await deletePrefix(redis, settings.prefix);
+        await deletePrefix(redis, settings.redis.prefix);
         redis.disconnect();
         await redisHandle.stop();
         rmSync(knowledgeDirectory, { recursive: true, force: true });
@@ -63,10 +63,9 @@ function demoSettings(redisUrl: string, knowledgeDirectory: string): Settings {
     env: {},
     configPath: undefined,
     overrides: {
-      redisUrl,
-      knowledgeDirectory,
-      prefix: `atlas-demo-${randomUUID().slice(0, 8)}`,
-      logLevel: 'silent',
+      redis: { url: redisUrl, prefix: `atlas-demo-${randomUUID().slice(0, 8)}` },
+      ingestion: { knowledgeDirectory },
+      log: { level: 'silent' },
       providers: {
         'mock-fast': { type: 'mock', latencyMs: 10, defaultModel: 'mock-basic' },
         'mock-smart': { type: 'mock', latencyMs: 40, defaultModel: 'mock-advanced' },
@@ -78,7 +77,8 @@ function demoSettings(redisUrl: string, knowledgeDirectory: string): Settings {
         },
       },
       providerOrder: ['mock-fast', 'mock-smart', 'mock-flaky'],
-      generation: { heartbeatIntervalMs: 200, healthCacheMs: 50 },
+      generation: { healthCacheMs: 50 },
+      workers: { heartbeatIntervalMs: 200 },
     },
   });
 }
@@ -113,8 +113,8 @@ async function runDemo(client: AtlasClient, redis: Redis, settings: Settings): P
       .join(' → ');
     say(`   request ${i}: ${path}`);
   }
-  const queues = new GenerationQueues(redis, createKeys(settings.prefix), settings.generation);
-  const status = await readFleetStatus(redis, createKeys(settings.prefix), queues, settings);
+  const queues = new GenerationQueues(redis, createKeys(settings.redis.prefix), settings.workers);
+  const status = await readFleetStatus(redis, createKeys(settings.redis.prefix), queues, settings);
   await queues.close();
   for (const instance of status.instances) {
     say(

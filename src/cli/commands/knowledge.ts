@@ -52,7 +52,7 @@ export function registerKnowledgeCommands(program: Command): void {
     .action(async (sources: string[], options: Record<string, unknown>) => {
       const runtime = await openRuntime({ startRedisIfMissing: true });
       const client = new AtlasClient({ settings: runtime.settings });
-      const redis = createRedis(runtime.settings.redisUrl);
+      const redis = createRedis(runtime.settings.redis.url);
       let workers: Awaited<ReturnType<typeof startIngestionWorkers>> | undefined;
       try {
         const batch = await client.ingest(sources, {
@@ -66,7 +66,7 @@ export function registerKnowledgeCommands(program: Command): void {
             : {}),
           prune: Boolean(options['prune']),
         });
-        const keys = createKeys(runtime.settings.prefix);
+        const keys = createKeys(runtime.settings.redis.prefix);
         const [health] = await readFleetHealth(redis, keys, [keys.ingestionQueue]);
         if (!health?.liveWorkers) {
           console.error('atlas: no ingestion worker is running; ingesting in this process');

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { loadSettings, type ProviderInstanceSettings } from '../../shared/config.js';
+import type { ProviderInstanceSettings } from '../../shared/config/provider-settings.js';
+import { loadSettings } from '../../shared/config/settings.js';
 import { catalogueDate } from '../../shared/providers/catalogue.js';
 import { ProviderRegistry } from '../../shared/providers/registry.js';
 import { printJson, printTable } from '../output.js';

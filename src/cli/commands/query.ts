@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { AtlasClient } from '../../producer/atlas-client.js';
-import { type Settings, type StrategyName, strategyNames } from '../../shared/config.js';
+import { type Settings, type StrategyName, strategyNames } from '../../shared/config/settings.js';
 import { ValidationError } from '../../shared/errors.js';
 import { readFleetHealth } from '../../shared/fleet-health.js';
 import type { GenerationRequest } from '../../shared/jobs.js';
@@ -141,9 +141,9 @@ export async function workersIfNoneServe(
   instances: string[],
   log: Logger,
 ): Promise<WorkerFleet | undefined> {
-  const redis = createRedis(settings.redisUrl);
+  const redis = createRedis(settings.redis.url);
   try {
-    const health = await readFleetHealth(redis, createKeys(settings.prefix), instances);
+    const health = await readFleetHealth(redis, createKeys(settings.redis.prefix), instances);
     if (health.some((instance) => instance.liveWorkers > 0)) return undefined;
   } finally {
     redis.disconnect();

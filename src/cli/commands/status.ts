@@ -13,14 +13,14 @@ export function registerStatusCommand(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (options: { json?: boolean }) => {
       const runtime = await openRuntime({ startRedisIfMissing: false });
-      const redis = createRedis(runtime.settings.redisUrl);
-      const keys = createKeys(runtime.settings.prefix);
-      const queues = new GenerationQueues(redis, keys, runtime.settings.generation);
+      const redis = createRedis(runtime.settings.redis.url);
+      const keys = createKeys(runtime.settings.redis.prefix);
+      const queues = new GenerationQueues(redis, keys, runtime.settings.workers);
       try {
         const status = await readFleetStatus(redis, keys, queues, runtime.settings);
         if (options.json) return printJson(status);
         console.log(
-          `Redis ${status.redis.version} at ${status.redis.url} (prefix ${runtime.settings.prefix})`,
+          `Redis ${status.redis.version} at ${status.redis.url} (prefix ${runtime.settings.redis.prefix})`,
         );
         printTable(
           status.instances.map((instance) => ({

@@ -1,4 +1,5 @@
-import type { ProviderType, Settings } from '../config.js';
+import type { ProviderType } from '../config/provider-settings.js';
+import type { Settings } from '../config/settings.js';
 import { AtlasError, toAtlasError, ValidationError } from '../errors.js';
 import { defaultModels } from '../providers/catalogue.js';
 import type { Provider } from '../providers/provider.js';

@@ -1,4 +1,4 @@
-import type { ProviderType } from '../config.js';
+import type { ProviderType } from '../config/provider-settings.js';
 import type { Usage } from '../jobs.js';
 
 /** Strength of a capability: 1 basic, 2 moderate, 3 strong, 4 exceptional. */

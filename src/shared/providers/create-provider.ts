@@ -1,4 +1,8 @@
-import { type ProviderInstanceSettings, type ProviderType, parseInstance } from '../config.js';
+import {
+  type ProviderInstanceSettings,
+  type ProviderType,
+  parseInstance,
+} from '../config/provider-settings.js';
 import { ValidationError } from '../errors.js';
 import { AnthropicProvider } from './anthropic/anthropic-provider.js';
 import { builtInCatalogue, type ModelInfo } from './catalogue.js';

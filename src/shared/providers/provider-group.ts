@@ -1,5 +1,6 @@
 import CircuitBreaker from 'opossum';
-import type { ProviderInstanceSettings, StrategyName } from '../config.js';
+import type { ProviderInstanceSettings } from '../config/provider-settings.js';
+import type { StrategyName } from '../config/settings.js';
 import { AtlasError, isAtlasError, toAtlasError } from '../errors.js';
 import { builtInCatalogue, findModel, type ModelInfo } from './catalogue.js';
 import type {

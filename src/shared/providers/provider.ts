@@ -1,4 +1,4 @@
-import type { ProviderType } from '../config.js';
+import type { ProviderType } from '../config/provider-settings.js';
 import type { Message, ResponseFormat, Tool, ToolCall, Usage } from '../jobs.js';
 
 /** One call to a provider, already normalised: the system prompt and messages resolved. */

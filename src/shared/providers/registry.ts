@@ -1,4 +1,5 @@
-import type { ProviderInstanceSettings, ProviderType, Settings } from '../config.js';
+import type { ProviderInstanceSettings, ProviderType } from '../config/provider-settings.js';
+import type { Settings } from '../config/settings.js';
 import { ValidationError } from '../errors.js';
 import type { Requirements } from './capabilities.js';
 import { builtInCatalogue, defaultModels, findModel, type ModelInfo } from './catalogue.js';

@@ -1,4 +1,5 @@
-import type { ProviderType, StrategyName } from '../config.js';
+import type { ProviderType } from '../config/provider-settings.js';
+import type { StrategyName } from '../config/settings.js';
 import { detectTaskType, type Requirements, requirementsForTask } from './capabilities.js';
 import { estimateCostUsd, type ModelInfo } from './catalogue.js';
 import { detectProviderType, type ProviderRegistry } from './registry.js';

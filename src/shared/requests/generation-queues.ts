@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { GenerationSettings } from '../config.js';
+import type { WorkerSettings } from '../config/settings.js';
 import type { GenerationJob } from '../jobs.js';
 import type { Keys } from '../keys.js';
 
@@ -11,7 +11,7 @@ export class GenerationQueues {
   constructor(
     private readonly connection: Redis,
     private readonly keys: Keys,
-    private readonly settings: GenerationSettings,
+    private readonly settings: WorkerSettings,
   ) {}
 
   get(instance: string): Queue<GenerationJob> {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Settings } from '../../shared/config.js';
+import type { Settings } from '../../shared/config/settings.js';
 import type { Keys } from '../../shared/keys.js';
 import type { Logger } from '../../shared/log.js';
 import type { GenerationQueues } from '../../shared/requests/generation-queues.js';

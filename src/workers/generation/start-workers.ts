@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
-import { loadSettings, type Settings } from '../../shared/config.js';
+import { loadSettings, type Settings } from '../../shared/config/settings.js';
 import { ValidationError } from '../../shared/errors.js';
 import type { GenerationJob } from '../../shared/jobs.js';
 import { createKeys } from '../../shared/keys.js';
@@ -45,7 +45,7 @@ export interface WorkerFleet {
 export async function startWorkers(options: StartWorkersOptions = {}): Promise<WorkerFleet> {
   const settings = options.settings ?? loadSettings();
   const log =
-    options.log ?? createLogger({ level: settings.logLevel, redactPrompts: settings.redactPrompts });
+    options.log ?? createLogger({ level: settings.log.level, redactPrompts: settings.log.redactPrompts });
   const instances = options.providers ?? settings.providerOrder;
   for (const [index, instance] of instances.entries()) {
     if (!settings.providers[instance]) {
@@ -56,14 +56,14 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
     }
   }
   const workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
-  const keys = createKeys(settings.prefix);
+  const keys = createKeys(settings.redis.prefix);
   // Workers wait out a Redis restart rather than fail jobs over it.
-  const redis = createRedis(settings.redisUrl, { role: 'blocking', name: `atlas-worker-${workerId}` });
+  const redis = createRedis(settings.redis.url, { role: 'blocking', name: `atlas-worker-${workerId}` });
   const context: GenerationContext = {
     redis,
     keys,
     store: new RequestStore(redis, keys, settings.generation.recordTtlMs),
-    queues: new GenerationQueues(redis, keys, settings.generation),
+    queues: new GenerationQueues(redis, keys, settings.workers),
     settings,
     log,
   };
@@ -94,8 +94,8 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
         connection,
         prefix: keys.bullPrefix,
         concurrency: options.concurrency ?? 10,
-        lockDuration: settings.generation.lockDurationMs,
-        stalledInterval: settings.generation.stalledIntervalMs,
+        lockDuration: settings.workers.lockDurationMs,
+        stalledInterval: settings.workers.stalledIntervalMs,
         ...(instanceSettings.rateLimit
           ? {
               limiter: {
@@ -124,7 +124,7 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
     keys,
     instances,
     workerId,
-    intervalMs: settings.generation.heartbeatIntervalMs,
+    intervalMs: settings.workers.heartbeatIntervalMs,
     log,
   });
   const sweepInterval = Math.max(250, Math.floor(settings.generation.sweepAfterMs / 2));

@@ -1,5 +1,5 @@
 import { type Job, UnrecoverableError } from 'bullmq';
-import type { Settings } from '../../shared/config.js';
+import type { Settings } from '../../shared/config/settings.js';
 import { ValidationError } from '../../shared/errors.js';
 import { chunkDocument } from '../../shared/knowledge/chunk-document.js';
 import type { DocumentRegistry } from '../../shared/knowledge/document-registry.js';
@@ -54,12 +54,12 @@ export async function processDocument(
       source,
       name,
       options,
-      allowPrivateUrls: context.settings.allowPrivateUrls,
+      allowPrivateUrls: context.settings.ingestion.allowPrivateUrls,
     });
     if ('failed' in prepared) return { source, outcome: 'failed', reason: prepared.failed };
     const { document, hash } = prepared;
     const decision = await registry.decide(options.collection, documentId, hash);
-    const keep = options.keepVersions ?? context.settings.keepVersions;
+    const keep = options.keepVersions ?? context.settings.ingestion.keepVersions;
     if (decision.action === 'skip') {
       // Clears what a crash between writing and retiring left behind.
       await store.retireVersions(options.collection, documentId, { current: decision.entry.version, keep });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
-import { loadSettings, type Settings } from '../../shared/config.js';
+import { loadSettings, type Settings } from '../../shared/config/settings.js';
 import { createKeys } from '../../shared/keys.js';
 import { DocumentRegistry } from '../../shared/knowledge/document-registry.js';
 import { GroupedWrites } from '../../shared/knowledge/grouped-writes.js';
@@ -39,9 +39,9 @@ export async function startIngestionWorkers(
   options: StartIngestionWorkersOptions = {},
 ): Promise<IngestionWorkers> {
   const settings = options.settings ?? loadSettings();
-  const log = options.log ?? createLogger({ level: settings.logLevel });
-  const keys = createKeys(settings.prefix);
-  const redis = createRedis(settings.redisUrl, { role: 'blocking', name: 'atlas-ingestion' });
+  const log = options.log ?? createLogger({ level: settings.log.level });
+  const keys = createKeys(settings.redis.prefix);
+  const redis = createRedis(settings.redis.url, { role: 'blocking', name: 'atlas-ingestion' });
   const ownStore = options.store ?? openStore(settings);
   // Documents processed at once share one write: each write to the store is a commit.
   const store = new GroupedWrites(ownStore);
@@ -81,15 +81,15 @@ export async function startIngestionWorkers(
       connection: connections[0]!,
       prefix: keys.bullPrefix,
       concurrency: options.concurrency ?? 32,
-      lockDuration: settings.generation.lockDurationMs,
-      stalledInterval: settings.generation.stalledIntervalMs,
+      lockDuration: settings.workers.lockDurationMs,
+      stalledInterval: settings.workers.stalledIntervalMs,
     },
   );
   const batches = new Worker<IngestBatchJob>(keys.ingestionBatchQueue, (job) => processBatch(context, job), {
     connection: connections[1]!,
     prefix: keys.bullPrefix,
-    lockDuration: settings.generation.lockDurationMs,
-    stalledInterval: settings.generation.stalledIntervalMs,
+    lockDuration: settings.workers.lockDurationMs,
+    stalledInterval: settings.workers.stalledIntervalMs,
   });
   for (const worker of [documents, batches]) {
     worker.on('error', (error) => log.error({ err: error, queue: worker.name }, 'ingestion worker error'));
@@ -100,7 +100,7 @@ export async function startIngestionWorkers(
     keys,
     instances: [keys.ingestionQueue],
     workerId,
-    intervalMs: settings.generation.heartbeatIntervalMs,
+    intervalMs: settings.workers.heartbeatIntervalMs,
     log,
   });
   return {

@@ -1,5 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
-import type { AnthropicInstanceSettings } from '../../config.js';
+import type { AnthropicInstanceSettings } from '../../config/provider-settings.js';
 import { AtlasError } from '../../errors.js';
 import type { ToolCall } from '../../jobs.js';
 import { registerSecret } from '../../log.js';

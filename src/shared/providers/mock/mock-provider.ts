@@ -1,4 +1,4 @@
-import type { MockFailure, MockInstanceSettings } from '../../config.js';
+import type { MockFailure, MockInstanceSettings } from '../../config/provider-settings.js';
 import { AtlasError } from '../../errors.js';
 import { cancelledError, sleep, throwIfAborted } from '../abort.js';
 import {

@@ -1,4 +1,4 @@
-import type { MockRule } from '../../config.js';
+import type { MockRule } from '../../config/provider-settings.js';
 import type { Message, ResponseFormat, ToolCall } from '../../jobs.js';
 
 export interface MockReply {

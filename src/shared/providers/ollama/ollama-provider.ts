@@ -1,5 +1,5 @@
 import { type ChatResponse, Ollama } from 'ollama';
-import type { OllamaInstanceSettings } from '../../config.js';
+import type { OllamaInstanceSettings } from '../../config/provider-settings.js';
 import { AtlasError } from '../../errors.js';
 import type { ToolCall } from '../../jobs.js';
 import { registerSecret } from '../../log.js';

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import type { OpenAIInstanceSettings } from '../../config.js';
+import type { OpenAIInstanceSettings } from '../../config/provider-settings.js';
 import { AtlasError } from '../../errors.js';
 import type { Usage } from '../../jobs.js';
 import { registerSecret } from '../../log.js';

@@ -1,0 +1,247 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as z from 'zod';
+import { ConfigError } from '../errors.js';
+import { zodIssueError } from '../parse-with.js';
+import { builtInInstances, defaultOrder } from './built-in-instances.js';
+import { type Environment, environmentInput } from './environment.js';
+import { instanceName, providerInstanceSchema } from './provider-settings.js';
+import { timerMs } from './timer.js';
+
+/** Strategies that turn a request into an ordered routing plan. */
+export const strategyNames = [
+  'failover',
+  'round_robin',
+  'cost_optimized',
+  'task_aware',
+  'queue_aware',
+] as const;
+export type StrategyName = (typeof strategyNames)[number];
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const keepSchema = z.object({ ageSeconds: z.number().int().positive(), count: z.number().int().positive() });
+
+const redisSchema = z
+  .object({
+    /** Redis to use. Environment: REDIS_URL. @default redis://127.0.0.1:6379 */
+    url: z.string().min(1).default('redis://127.0.0.1:6379'),
+    /**
+     * Prefix of every Redis key and the BullMQ prefix. A `{hash tag}` keeps a deployment in one Cluster slot.
+     * Environment: ATLAS_PREFIX. @default atlas
+     */
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_{}.-]+$/, "expected letters, digits, '_', '-', '.', or a {hash tag}")
+      .default('atlas'),
+  })
+  .strict()
+  .prefault({});
+
+const generationSchema = z
+  .object({
+    /** A 429 whose Retry-After is at most this waits on the same instance; longer ones fail over. @default 5000 */
+    shortRateLimitWaitMs: timerMs().default(5_000),
+    /** Deadline of a request that gives none: past it the request fails rather than waits. @default 300000 */
+    defaultDeadlineMs: timerMs({ positive: true }).default(300_000),
+    /** How long finished request records and event streams are kept. @default 86400000 */
+    recordTtlMs: timerMs({ positive: true }).default(86_400_000),
+    /** A job waiting this long in a queue with no live worker moves to its next hop. @default 10000 */
+    sweepAfterMs: timerMs({ positive: true }).default(10_000),
+    /** Stream deltas are written at most this often... @default 20 */
+    deltaFlushMs: timerMs().default(20),
+    /** ...or once this many characters are waiting. @default 512 */
+    deltaFlushChars: z.number().int().positive().default(512),
+    /** How long a worker or producer trusts the fleet's breaker states before reading them again. @default 200 */
+    healthCacheMs: timerMs().default(200),
+  })
+  .strict()
+  .prefault({});
+
+const workersSchema = z
+  .object({
+    /** BullMQ job lock; a worker silent for this long is presumed dead and its job retried. @default 30000 */
+    lockDurationMs: timerMs({ positive: true }).default(30_000),
+    /** How often BullMQ looks for stalled jobs. @default 30000 */
+    stalledIntervalMs: timerMs({ positive: true }).default(30_000),
+    /** How often a worker refreshes its heartbeat. @default 1000 */
+    heartbeatIntervalMs: timerMs({ positive: true }).default(1_000),
+    /** On SIGTERM, how long running jobs may take to finish before the process exits anyway. @default 10000 */
+    shutdownGraceMs: timerMs().default(10_000),
+    /** Finished BullMQ jobs kept, of every queue, by age in seconds and by count. */
+    keepCompleted: keepSchema.default({ ageSeconds: 3_600, count: 1_000 }),
+    keepFailed: keepSchema.default({ ageSeconds: 86_400, count: 5_000 }),
+  })
+  .strict()
+  .prefault({});
+
+const ingestionSchema = z
+  .object({
+    /** Qdrant to store knowledge in; without it the embedded store is used. Environment: QDRANT_URL. */
+    qdrantUrl: z.url().optional(),
+    /** Folder of the embedded vector store. Environment: ATLAS_KNOWLEDGE_DIR. @default .atlas/lancedb */
+    knowledgeDirectory: z.string().min(1).default('.atlas/lancedb'),
+    /** Versions of each document the knowledge base keeps. Environment: ATLAS_KEEP_VERSIONS. @default 1 */
+    keepVersions: z.number().int().positive().default(1),
+    /**
+     * Let ingestion workers fetch URLs on private, loopback or link-local addresses.
+     * Environment: ATLAS_ALLOW_PRIVATE_URLS=1. @default false
+     */
+    allowPrivateUrls: z.boolean().default(false),
+  })
+  .strict()
+  .prefault({});
+
+const logSchema = z
+  .object({
+    /** Environment: ATLAS_LOG_LEVEL. @default info */
+    level: z.enum(logLevels).default('info'),
+    /** Log prompt and completion text as `[redacted]`. Environment: ATLAS_REDACT_PROMPTS=1. @default false */
+    redactPrompts: z.boolean().default(false),
+  })
+  .strict()
+  .prefault({});
+
+/** Every setting, by owner. atlas.config.json has this shape; every field is optional. */
+export const settingsSchema = z
+  .object({
+    redis: redisSchema,
+    /** Provider instances by name. @default openai, anthropic, ollama and mock, from their usual environment variables */
+    providers: z.record(instanceName, providerInstanceSchema).default({}),
+    /** Instances a request gets when it names none, in order. Environment: ATLAS_PROVIDERS. */
+    providerOrder: z.array(instanceName).optional(),
+    /** Environment: ATLAS_PROVIDER_STRATEGY. @default failover */
+    strategy: z.enum(strategyNames).default('failover'),
+    generation: generationSchema,
+    workers: workersSchema,
+    ingestion: ingestionSchema,
+    log: logSchema,
+  })
+  .strict();
+
+export type FileSettings = z.input<typeof settingsSchema>;
+export type Settings = Omit<z.output<typeof settingsSchema>, 'providerOrder'> & { providerOrder: string[] };
+export type RedisSettings = Settings['redis'];
+export type GenerationSettings = Settings['generation'];
+export type WorkerSettings = Settings['workers'];
+export type IngestionSettings = Settings['ingestion'];
+
+export interface LoadSettingsOptions {
+  env?: Environment;
+  /** Path of atlas.config.json. @default ATLAS_CONFIG, else ./atlas.config.json when it exists */
+  configPath?: string;
+  /** Settings given in code; they win over the file and the environment. */
+  overrides?: FileSettings;
+}
+
+/** Reads settings once: code overrides, then atlas.config.json, then environment variables, then defaults. */
+export function loadSettings(options: LoadSettingsOptions = {}): Settings {
+  const env = options.env ?? process.env;
+  const configPath = options.configPath ?? (env['ATLAS_CONFIG'] || undefined);
+  const file = readConfigFile(configPath, configPath !== undefined);
+  const { input: fromEnv, sources } = environmentInput(env);
+  const overrides = (options.overrides ?? {}) as Record<string, unknown>;
+  const merged = mergeSections(mergeSections(fromEnv, file), overrides);
+  const providersGiven =
+    Object.keys((file['providers'] as object | undefined) ?? {}).length > 0 ||
+    Object.keys((overrides['providers'] as object | undefined) ?? {}).length > 0;
+  merged['providers'] = {
+    ...(file['providers'] as object | undefined),
+    ...(overrides['providers'] as object | undefined),
+  };
+  if (!providersGiven) merged['providers'] = builtInInstances(env);
+
+  const result = settingsSchema.safeParse(merged);
+  if (!result.success) {
+    const path = result.error.issues[0]!.path.map(String).join('.');
+    const fromEnvironment = sources.get(path);
+    const inOverrides = path
+      .split('.')
+      .reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], overrides);
+    const source =
+      fromEnvironment && inOverrides === undefined && !inFile(file, path)
+        ? fromEnvironment
+        : configPath
+          ? resolve(configPath)
+          : 'settings';
+    if (source === fromEnvironment) {
+      throw new ConfigError(source, `${result.error.issues[0]!.message}, got '${env[source]?.trim()}'`);
+    }
+    throw zodIssueError(result.error, source, ConfigError);
+  }
+  const parsed = result.data;
+  const providers = parsed.providers;
+  const providerOrder = parsed.providerOrder ?? defaultOrder(Object.keys(providers));
+  for (const [index, name] of providerOrder.entries()) {
+    if (!(name in providers)) {
+      const source =
+        sources.get('providerOrder') && !inFile(file, 'providerOrder') && !overrides['providerOrder']
+          ? 'ATLAS_PROVIDERS'
+          : `providerOrder[${index}]`;
+      throw new ConfigError(
+        source,
+        `unknown provider instance '${name}'; configured: ${Object.keys(providers).join(', ')}`,
+      );
+    }
+  }
+  return { ...parsed, providerOrder };
+}
+
+function inFile(file: Record<string, unknown>, path: string): boolean {
+  return (
+    path.split('.').reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], file) !==
+    undefined
+  );
+}
+
+/** Later sections win field by field; providers are merged by the caller. */
+function mergeSections(
+  base: Record<string, unknown>,
+  later: Record<string, unknown>,
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(later)) {
+    const earlier = merged[key];
+    merged[key] =
+      isPlainObject(earlier) && isPlainObject(value) && key !== 'providers'
+        ? { ...earlier, ...value }
+        : value;
+  }
+  return merged;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function readConfigFile(path: string | undefined, required: boolean): Record<string, unknown> {
+  const filePath = resolve(path ?? 'atlas.config.json');
+  let text: string;
+  try {
+    text = readFileSync(filePath, 'utf8');
+  } catch (error) {
+    if (!required && (error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ConfigError(
+      'ATLAS_CONFIG',
+      `cannot read settings file ${filePath}: ${(error as Error).message}`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(stripJsonComments(text));
+  } catch (error) {
+    throw new ConfigError(filePath, `expected JSON: ${(error as Error).message}`);
+  }
+  // Checked whole here so an error names the file; defaults are applied once, after merging.
+  const checked = settingsSchema.safeParse(json);
+  if (!checked.success) throw zodIssueError(checked.error, filePath, ConfigError);
+  return json as Record<string, unknown>;
+}
+
+/** `//` line comments are allowed in atlas.config.json, as in the documented example. */
+function stripJsonComments(text: string): string {
+  return text.replace(
+    /("(?:\\.|[^"\\])*")|\/\/[^\n]*/g,
+    (_match, quoted: string | undefined) => quoted ?? '',
+  );
+}
