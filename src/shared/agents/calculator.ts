@@ -52,7 +52,7 @@ function tokenize(source: string): Token[] {
     }
     const number = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/.exec(source.slice(i));
     if (number) {
-      tokens.push({ type: 'number', value: Number(number[0].replaceAll('_', '')), at: i });
+      tokens.push({ type: 'number', value: Number(number[0]), at: i });
       i += number[0].length;
       continue;
     }
