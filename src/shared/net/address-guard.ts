@@ -139,7 +139,7 @@ export async function resolveAllowedHost(host: string, options: AddressGuardOpti
   if (blocked !== undefined) {
     throw new ValidationError(
       field,
-      `refused: ${bare} is a private, loopback or otherwise non-global address (${blocked}); allow private URLs to fetch it`,
+      `refused: ${bare} is a private or loopback address (${blocked}); allow private URLs to fetch it`,
     );
   }
   return addresses;
