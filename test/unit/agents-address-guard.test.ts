@@ -96,8 +96,15 @@ describe('the address guard', () => {
       addresses: ['93.184.216.34'],
     });
     await expect(checkUrl('http://internal/', { resolve, allowPrivate: true })).resolves.toMatchObject({
-      addresses: ['10.0.0.7'],
+      url: new URL('http://internal/'),
     });
+    await expect(checkUrl('file:///etc/passwd', { allowPrivate: true })).rejects.toThrow(/expected an http/);
+    const internal = await new Promise<unknown>((done) =>
+      guardedLookup({ resolve, allowPrivate: true })('internal', { all: true }, (_error, addresses) =>
+        done(addresses),
+      ),
+    );
+    expect(internal).toEqual([{ address: '10.0.0.7', family: 4 }]);
     const addresses = await new Promise<unknown>((done) =>
       guardedLookup({ resolve })('example.com', {}, (_error, address, family) => done([address, family])),
     );

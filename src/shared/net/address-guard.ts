@@ -146,7 +146,8 @@ export async function resolveAllowedHost(host: string, options: AddressGuardOpti
 }
 
 /**
- * Checks a URL before it is fetched: http or https only, and its host allowed (see resolveAllowedHost).
+ * Checks a URL before it is fetched: http or https only, and its host allowed (see resolveAllowedHost);
+ * `addresses` are the ones checked (none when private addresses are allowed).
  * Check every redirect hop again. To rule out a host that resolves differently at connect time (DNS
  * rebinding), connect through `guardedLookup` too.
  */
@@ -164,6 +165,8 @@ export async function checkUrl(
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new ValidationError(field, `refused: expected an http or https URL, got ${parsed.protocol}`);
   }
+  // With private addresses allowed there is nothing to refuse: leave resolution to the connection.
+  if (options.allowPrivate) return { url: parsed, addresses: [] };
   return { url: parsed, addresses: await resolveAllowedHost(parsed.hostname, { ...options, field }) };
 }
 
