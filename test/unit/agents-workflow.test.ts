@@ -11,7 +11,7 @@ import { calculatorTool } from '../../src/shared/agents/built-in-tools.js';
 import { parsePlan, researchWorkflow } from '../../src/shared/agents/research-workflow.js';
 import { TaskAwareAgent } from '../../src/shared/agents/task-aware.js';
 import { defineWorkflow, END, nextNode, WorkflowRegistry } from '../../src/shared/agents/workflow.js';
-import { loadSettings } from '../../src/shared/config.js';
+import { loadSettings } from '../../src/shared/config/settings.js';
 import { ValidationError } from '../../src/shared/errors.js';
 import { generationRequestSchema } from '../../src/shared/jobs.js';
 import { ProviderRegistry } from '../../src/shared/providers/registry.js';
@@ -220,5 +220,18 @@ describe('the research workflow', () => {
       /subtasks\.0\.taskType/,
     );
     expect(() => parsePlan('Sure! Here is a plan')).toThrow(/not JSON/);
+  });
+});
+
+describe('starting a run', () => {
+  it('checks the input against the workflow state, naming the field', async () => {
+    const { initialState } = await import('../../src/shared/agents/start-run.js');
+    expect(initialState(researchWorkflow, { task: 'Plan a trip' })).toEqual({
+      task: 'Plan a trip',
+      subtasks: [],
+      results: [],
+      answer: '',
+    });
+    expect(() => initialState(researchWorkflow, { task: 3 })).toThrow(/^input\.task: /);
   });
 });

@@ -1,4 +1,4 @@
-import type { StrategyName } from '../config.js';
+import type { StrategyName } from '../config/settings.js';
 import { ValidationError } from '../errors.js';
 import type { GenerationRequest, GenerationResult, Message, ResponseFormat, ToolCall } from '../jobs.js';
 import { type AnyTool, type ToolOutcome, toolContent, toolSpec } from './tools.js';

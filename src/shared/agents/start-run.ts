@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type * as z from 'zod';
 import { ValidationError } from '../errors.js';
+import { parseWith } from '../parse-with.js';
 import type { ParentLink, RunBudgets, RunStore } from './run-store.js';
 import { type AnyWorkflow, type WorkflowRegistry, workflowKey } from './workflow.js';
 
@@ -41,15 +42,7 @@ export interface StartRunOptions {
 
 /** The initial state of a run: the input, checked (and given its defaults) by the workflow's state schema. */
 export function initialState(workflow: AnyWorkflow, input: unknown): unknown {
-  const parsed = (workflow.state as z.ZodType).safeParse(input ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ValidationError(
-      `input${issue.path.length ? `.${issue.path.join('.')}` : ''}`,
-      `${issue.message} (workflow ${workflowKey(workflow.name, workflow.version)})`,
-    );
-  }
-  return parsed.data;
+  return parseWith(workflow.state as z.ZodType, input ?? {}, 'input');
 }
 
 /**
