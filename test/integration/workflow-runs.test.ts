@@ -374,6 +374,37 @@ describe('workflow runs, step by step', () => {
     expect(run?.usage.tokens).toBe(5 * 30);
   });
 
+  it('a map node runs sub-workflows and joins their final states', async () => {
+    const { store } = storeFor();
+    const parent = defineWorkflow({
+      name: 'fan',
+      version: 1,
+      state: z.object({ items: z.array(z.number()), total: z.number().default(0) }),
+      start: 'each',
+      nodes: {
+        each: {
+          kind: 'map',
+          items: (s) => s.items,
+          workflow: { name: 'counter', version: '1' },
+          workflowInput: (item: number) => ({ n: item }),
+          join: (_s, results) => ({
+            total: results.reduce((sum: number, r) => sum + (r as { n: number }).n, 0),
+          }),
+        },
+      },
+      edges: [{ from: 'each', to: END }],
+    });
+    const registry = new WorkflowRegistry([parent, counter]);
+    const { runId, job } = await startRun(store, registry, 'fan', { items: [1, 2, 3] });
+    await drive({ store, workflows: registry }, job, { duplicate: true });
+    expect(await store.get(runId)).toMatchObject({ status: 'completed', state: { total: 25 + 35 + 45 } });
+    expect(await store.get(`${runId}.0.1`)).toMatchObject({
+      status: 'completed',
+      state: { n: 35 },
+      parent: { runId, branch: 1 },
+    });
+  });
+
   it('a human node waits with nothing queued until a signal resumes it; bad data keeps it waiting', async () => {
     const { store } = storeFor();
     const workflow = defineWorkflow({

@@ -9,6 +9,7 @@ import {
 } from '../../src/shared/agents/agent.js';
 import { calculatorTool } from '../../src/shared/agents/built-in-tools.js';
 import { parsePlan, researchWorkflow } from '../../src/shared/agents/research-workflow.js';
+import { initialState } from '../../src/shared/agents/start-run.js';
 import { TaskAwareAgent } from '../../src/shared/agents/task-aware.js';
 import { defineWorkflow, END, nextNode, WorkflowRegistry } from '../../src/shared/agents/workflow.js';
 import { loadSettings } from '../../src/shared/config/settings.js';
@@ -224,8 +225,7 @@ describe('the research workflow', () => {
 });
 
 describe('starting a run', () => {
-  it('checks the input against the workflow state, naming the field', async () => {
-    const { initialState } = await import('../../src/shared/agents/start-run.js');
+  it('checks the input against the workflow state, naming the field', () => {
     expect(initialState(researchWorkflow, { task: 'Plan a trip' })).toEqual({
       task: 'Plan a trip',
       subtasks: [],
