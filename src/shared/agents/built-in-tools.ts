@@ -1,7 +1,6 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import * as z from 'zod';
-import { type AddressGuardOptions, checkUrl, guardedLookup } from '../net/address-guard.js';
+import type { AddressGuardOptions } from '../net/address-guard.js';
+import { guardedFetch } from '../net/guarded-fetch.js';
 import { evaluateExpression } from './calculator.js';
 import { defineTool } from './tools.js';
 
@@ -91,63 +90,23 @@ export function httpFetchTool(options: HttpFetchToolOptions = {}) {
       'Fetches a public web page or API over http(s) and returns its status, content type and text.',
     input: z.object({ url: z.url({ protocol: /^https?$/ }).describe('An absolute http or https URL') }),
     run: async ({ url }, context) => {
-      let current = new URL(url);
-      for (let redirects = 0; redirects <= (options.maxRedirects ?? 5); redirects++) {
-        await checkUrl(current, { ...guard, field: 'url' });
-        const response = await get(current, guard, options.timeoutMs ?? 15_000, context.signal);
-        const location = response.headers.location;
-        if (response.statusCode && response.statusCode >= 300 && response.statusCode < 400 && location) {
-          response.resume();
-          current = new URL(location, current);
-          continue;
-        }
-        const { text, truncated } = await readBody(response, maxBytes);
-        return {
-          url: current.toString(),
-          status: response.statusCode ?? 0,
-          contentType: response.headers['content-type'] ?? '',
-          text,
-          ...(truncated ? { truncated: true } : {}),
-        };
-      }
-      throw new Error(`more than ${options.maxRedirects ?? 5} redirects`);
+      const response = await guardedFetch(url, {
+        ...guard,
+        field: 'url',
+        timeoutMs: options.timeoutMs ?? 15_000,
+        maxBytes,
+        overLimit: 'truncate',
+        signal: context.signal,
+        accept: 'text/*, application/json;q=0.9, */*;q=0.5',
+        ...(options.maxRedirects === undefined ? {} : { maxRedirects: options.maxRedirects }),
+      });
+      return {
+        url: response.url.toString(),
+        status: response.status,
+        contentType: response.contentType,
+        text: response.bytes.toString('utf8'),
+        ...(response.truncated ? { truncated: true } : {}),
+      };
     },
   });
-}
-
-function get(
-  url: URL,
-  guard: AddressGuardOptions,
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<IncomingMessage> {
-  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const outgoing = request(url, {
-      method: 'GET',
-      lookup: guardedLookup(guard),
-      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-      headers: { 'user-agent': 'atlas-http-fetch-tool', accept: 'text/*, application/json;q=0.9, */*;q=0.5' },
-    });
-    outgoing.on('response', resolve);
-    outgoing.on('error', reject);
-    outgoing.end();
-  });
-}
-
-async function readBody(
-  response: IncomingMessage,
-  maxBytes: number,
-): Promise<{ text: string; truncated: boolean }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of response as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    size += chunk.byteLength;
-    if (size > maxBytes) {
-      response.destroy();
-      return { text: Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8'), truncated: true };
-    }
-  }
-  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
 }
