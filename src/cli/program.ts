@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isAtlasError } from '../shared/errors.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerDoctorCommand } from './commands/doctor.js';
 import { registerKnowledgeCommands } from './commands/knowledge.js';
 import { registerModelsCommand, registerProvidersCommand } from './commands/providers.js';
 import { registerQueryCommand } from './commands/query.js';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerQueryCommand(program);
   registerWorkerCommand(program);
   registerStatusCommand(program);
+  registerDoctorCommand(program);
   registerProvidersCommand(program);
   registerModelsCommand(program);
   registerKnowledgeCommands(program);
