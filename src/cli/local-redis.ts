@@ -4,6 +4,7 @@ import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { redactRedisUrl } from '../shared/redis.js';
 
 export interface RedisHandle {
   url: string;
@@ -13,19 +14,30 @@ export interface RedisHandle {
 }
 
 /** Answers whether a Redis listens at `url`, within a short time. */
-export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
+export async function redisAnswers(url: string, timeoutMs = 2_000): Promise<boolean> {
+  return (await probeRedis(url, timeoutMs)) === undefined;
+}
+
+/** Undefined when a Redis answers at `url` (TLS and ACL credentials included); otherwise why not. */
+export async function probeRedis(url: string, timeoutMs = 2_000): Promise<string | undefined> {
   const redis = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     connectTimeout: timeoutMs,
     retryStrategy: () => null,
   });
-  redis.on('error', () => undefined);
+  // The cause (a refused password, a certificate) arrives as an error event; the connect call only
+  // learns that the connection closed.
+  let cause: Error | undefined;
+  redis.on('error', (error: Error) => {
+    cause ??= error;
+  });
   try {
     await redis.connect();
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
+    const reply = await redis.ping();
+    return reply === 'PONG' ? undefined : `it answered PING with ${reply}`;
+  } catch (error) {
+    return (cause ?? (error instanceof Error ? error : new Error(String(error)))).message;
   } finally {
     redis.disconnect();
   }
@@ -36,14 +48,15 @@ export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<bool
  * answers; otherwise a redis-server of our own on a free port, removed again by `stop()`.
  */
 export async function useOrStartRedis(url: string, explicit: boolean): Promise<RedisHandle> {
-  if (await redisAnswers(url)) return { url, owned: false, stop: async () => {} };
+  const problem = await probeRedis(url);
+  if (problem === undefined) return { url, owned: false, stop: async () => {} };
   if (explicit)
     throw new Error(
-      `Redis does not answer at ${url} (REDIS_URL). Start it, or unset REDIS_URL to use a local one.`,
+      `Redis does not answer at ${redactRedisUrl(url)} (REDIS_URL): ${problem}. Start it, or unset REDIS_URL to use a local one.`,
     );
   if (spawnSync('redis-server', ['--version']).status !== 0) {
     throw new Error(
-      `No Redis answers at ${url}, and redis-server is not installed to start one (Debian: apt-get install redis-server; or set REDIS_URL).`,
+      `No Redis answers at ${redactRedisUrl(url)}, and redis-server is not installed to start one (Debian: apt-get install redis-server; or set REDIS_URL).`,
     );
   }
   return startRedisServer();

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Settings } from './config/settings.js';
 import { readFleetHealth } from './fleet-health.js';
 import type { Keys } from './keys.js';
+import { redactRedisUrl } from './redis.js';
 import type { GenerationQueues } from './requests/generation-queues.js';
 
 export interface InstanceStatus {
@@ -73,7 +74,7 @@ export async function readFleetStatus(
   });
   return {
     redis: {
-      url: redactUrl(settings.redis.url),
+      url: redactRedisUrl(settings.redis.url),
       version: field('redis_version'),
       maxmemoryPolicy,
       aofEnabled,
@@ -81,15 +82,4 @@ export async function readFleetStatus(
     instances,
     warnings,
   };
-}
-
-/** A Redis URL without its password, fit for printing. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = 'redacted';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
 }
