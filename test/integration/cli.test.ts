@@ -71,7 +71,7 @@ describe('the atlas command', () => {
       env,
     );
     expect(byCapability.code).toBe(0);
-    expect(JSON.parse(byCapability.stdout).map((step: { provider: string }) => step.provider)).toEqual([
+    expect(JSON.parse(byCapability.stdout).map((step: { instance: string }) => step.instance)).toEqual([
       'advanced',
     ]);
     const byTask = await runCli(

@@ -9,11 +9,11 @@ import { createLogger, type Logger } from '../../shared/log.js';
 import { providerFromSettings } from '../../shared/providers/create-provider.js';
 import type { Provider } from '../../shared/providers/provider.js';
 import { createRedis, type Redis } from '../../shared/redis.js';
+import { ContinuationQueues } from '../../shared/requests/continuations.js';
 import { GenerationQueues } from '../../shared/requests/generation-queues.js';
 import { RequestStore } from '../../shared/requests/request-store.js';
 import { type FleetBreaker, fleetBreakerFor } from '../fleet-breaker.js';
 import { startHeartbeat } from '../heartbeat.js';
-import { ContinuationQueues } from './continuations.js';
 import type { GenerationContext } from './generation-context.js';
 import { GenerationProcessor } from './generation-processor.js';
 import { sweepOnce } from './sweeper.js';
@@ -64,10 +64,10 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
     keys,
     store: new RequestStore(redis, keys, settings.generation.recordTtlMs),
     queues: new GenerationQueues(redis, keys, settings.workers),
+    continuations: new ContinuationQueues(redis, keys, settings.workers),
     settings,
     log,
   };
-  const continuations = new ContinuationQueues(redis, keys);
   const build =
     options.createProvider ?? ((name, instanceSettings) => providerFromSettings(name, instanceSettings));
 
@@ -83,7 +83,7 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
     providers.set(instance, provider);
     const breaker = fleetBreakerFor(settings, instance, { redis, keys, workerId, log });
     breakers.push(breaker);
-    const processor = new GenerationProcessor(context, instance, { provider, breaker }, continuations);
+    const processor = new GenerationProcessor(context, instance, { provider, breaker });
     processors.push(processor);
     const connection = redis.duplicate();
     workerConnections.push(connection);
@@ -150,7 +150,7 @@ export async function startWorkers(options: StartWorkersOptions = {}): Promise<W
       await heartbeat.stop();
       for (const breaker of breakers) breaker.shutdown();
       await subscriber.quit().catch(() => undefined);
-      await continuations.close();
+      await context.continuations.close();
       await context.queues.close();
       await redis.quit().catch(() => undefined);
     },
