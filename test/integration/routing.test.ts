@@ -35,7 +35,7 @@ describe('routing plans from the fleet', () => {
         ['query', '-q', `q${i}`, '--providers', 'a', 'b', 'c', '--plan', '--json'],
         otherProcess,
       );
-      first.push(JSON.parse(result.stdout)[0].provider);
+      first.push(JSON.parse(result.stdout)[0].instance);
     }
     const counts = Object.fromEntries(
       ['a', 'b', 'c'].map((name) => [name, first.filter((provider) => provider === name).length]),
