@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Settings } from '../shared/config/settings.js';
 import { ValidationError } from '../shared/errors.js';
+import { InstanceCache } from '../shared/instance-cache.js';
 import type { Keys } from '../shared/keys.js';
 import { DocumentRegistry } from '../shared/knowledge/document-registry.js';
 import { createEmbedder } from '../shared/knowledge/embedder.js';
@@ -30,7 +31,10 @@ export interface SearchRequest {
 export class KnowledgeClient {
   readonly registry: DocumentRegistry;
   private store: VectorStore | undefined;
-  private readonly providers = new Map<string, Provider>();
+  /** Providers are built once per instance, not once per search. */
+  private readonly providers = new InstanceCache<Provider>((instance) =>
+    providerFromSettings(instance, this.settings.providers[instance]!),
+  );
 
   constructor(
     private readonly settings: Settings,
@@ -49,7 +53,7 @@ export class KnowledgeClient {
     let vector: number[] | undefined;
     if (mode !== 'keyword') {
       const embedder = createEmbedder(
-        { settings: this.settings, provider: (name) => this.provider(name) },
+        { settings: this.settings, provider: (name) => this.providers.get(name) },
         request,
       );
       const model = embedder.model;
@@ -79,16 +83,6 @@ export class KnowledgeClient {
 
   async close(): Promise<void> {
     await this.store?.close();
-  }
-
-  /** Providers are built once per instance, not once per search. */
-  private provider(instance: string): Provider {
-    let provider = this.providers.get(instance);
-    if (!provider) {
-      provider = providerFromSettings(instance, this.settings.providers[instance]!);
-      this.providers.set(instance, provider);
-    }
-    return provider;
   }
 
   private storeOf(): VectorStore {

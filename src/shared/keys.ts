@@ -39,6 +39,22 @@ export interface Keys {
   idempotency(key: string): string;
   /** Hash of a collection's documents: document id → content hash, version and chunk count. */
   documents(collection: string): string;
+  /** Hash of a workflow run: status, state checkpoint and its version, budgets, usage. */
+  run(runId: string): string;
+  /** List of a run's steps, one JSON entry each. */
+  runHistory(runId: string): string;
+  /** Stream of a run's progress events (step-start, text-delta, tool-call, step-finish, run-finished). */
+  runEvents(runId: string): string;
+  /** Hash of the fan-out branches of a run's current map step. */
+  runBranches(runId: string): string;
+  /** Set of the idempotency keys of a run's generation requests, so a cancel can reach them. */
+  runRequests(runId: string): string;
+  /** Sorted set of run ids by creation time. */
+  readonly runs: string;
+  /** Sorted set of run ids by when their records expire: trims `runs` so the index stays bounded. */
+  readonly runExpiries: string;
+  /** Job id of the agent step of run `runId` at checkpoint `version`: deterministic, so a retry adds nothing twice. */
+  agentStepJobId(runId: string, version: number): string;
 }
 
 const unsafeName = /[:\s]/;
@@ -73,5 +89,13 @@ export function createKeys(prefix: string): Keys {
     sweeperLock: at('sweeper'),
     idempotency: (key) => at('idem', key),
     documents: (collection) => at('docs', collection),
+    run: (runId) => at('run', runId),
+    runHistory: (runId) => at('run', runId, 'history'),
+    runEvents: (runId) => at('run', runId, 'events'),
+    runBranches: (runId) => at('run', runId, 'branches'),
+    runRequests: (runId) => at('run', runId, 'requests'),
+    runs: at('runs'),
+    runExpiries: at('runs', 'expiry'),
+    agentStepJobId: (runId, version) => `${runId}.${version}`,
   };
 }

@@ -19,9 +19,18 @@ export function createRedis(url: string, options: RedisConnectionOptions = {}): 
     lazyConnect: false,
     ...(options.name ? { connectionName: options.name } : {}),
   };
-  const redis = new Redis(url, redisOptions);
-  // ioredis reconnects by itself; without a listener it would also print every failed attempt.
+  return quiet(new Redis(url, redisOptions));
+}
+
+/**
+ * ioredis reconnects by itself; without an `error` listener it would also print every failed attempt
+ * (`[ioredis] Unhandled error event`). A `duplicate()` (ours, or one BullMQ makes) starts with no
+ * listener, so duplicates are made quiet too. Whoever cares about an outage listens on top of this.
+ */
+function quiet(redis: Redis): Redis {
   redis.on('error', () => undefined);
+  const duplicate = redis.duplicate.bind(redis);
+  redis.duplicate = (override) => quiet(duplicate(override));
   return redis;
 }
 

@@ -25,14 +25,20 @@ export async function startHeartbeat(options: {
     }
     await pipeline.exec();
   };
+  let stopped = false;
   const timer = setInterval(() => {
-    beat().catch((error: unknown) => log.warn({ err: error }, 'heartbeat failed'));
+    beat().catch((error: unknown) => {
+      // A beat still queued when the host gave up on Redis fails then; that is no news.
+      if (!stopped) log.warn({ err: error }, 'heartbeat failed');
+    });
   }, intervalMs);
   timer.unref();
   // The first beat lands before the workers count as started, so producers see them at once.
   await beat();
   return {
+    /** Stops beating; the caller bounds the wait for leaving the sets (Redis may be gone). */
     async stop() {
+      stopped = true;
       clearInterval(timer);
       const pipeline = redis.pipeline();
       for (const instance of instances) pipeline.zrem(keys.workers(instance), workerId);

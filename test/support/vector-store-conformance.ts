@@ -109,6 +109,21 @@ export function describeVectorStoreConformance(
       ).rejects.toThrow(/collection: no collection '.*-missing'; ingest documents into it first/);
     });
 
+    it('refuses a reserved or malformed collection name, and its own registry stays usable', async () => {
+      for (const name of ['_atlas_collections', '_Atlas_x', 'a/b', 'a:b', '', 'x'.repeat(65)]) {
+        await expect(
+          store.ensureCollection({ name, embeddingModel: 'mock-embed', dimensions }),
+        ).rejects.toThrow(/^collection: expected/);
+        await expect(store.upsert(name, stored)).rejects.toThrow(/^collection: expected/);
+        await expect(store.search(name, { mode: 'keyword', k: 1, query: 'Redis' })).rejects.toThrow(
+          /^collection: expected/,
+        );
+      }
+      await store.ensureCollection({ name: `${collection}-after`, embeddingModel: 'mock-embed', dimensions });
+      await store.upsert(`${collection}-after`, stored.slice(0, 1));
+      expect(await store.count(`${collection}-after`)).toBe(1);
+    });
+
     it('refuses vectors of another embedding model or size, naming the embedder', async () => {
       await store.ensureCollection({ name: collection, embeddingModel: 'mock-embed', dimensions });
       const error = await store

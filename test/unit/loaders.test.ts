@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/shared/errors.js';
-import { isPrivateAddress, readSource } from '../../src/shared/knowledge/loaders/read-source.js';
+import { readSource } from '../../src/shared/knowledge/loaders/read-source.js';
+import { isPrivateAddress } from '../../src/shared/net/address-guard.js';
 import { makeDocx, makePdf } from '../support/document-fixtures.js';
 
 let root: string;

@@ -1,18 +1,28 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../../shared/errors.js';
-import { startWorkers } from '../../workers/generation/start-workers.js';
-import { startIngestionWorkers } from '../../workers/ingestion/start-ingestion-workers.js';
+import { generationInstances, generationSubsystem } from '../../workers/generation/generation-subsystem.js';
+import { ingestionSubsystem } from '../../workers/ingestion/ingestion-subsystem.js';
+import { type Subsystem, startWorkerHost } from '../../workers/worker-host.js';
 import { flattenList } from '../list-option.js';
 import { openRuntime } from '../runtime.js';
+
+interface WorkerOptions {
+  providers?: string[];
+  concurrency: string;
+  ingest?: boolean;
+}
 
 export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
-    .description('serve provider instances: run generation workers until stopped (Ctrl-C, SIGTERM)')
-    .option('--providers <names...>', 'instances to serve (spaces or commas) [default: every configured one]')
-    .option('--concurrency <n>', 'jobs at once per instance', '10')
-    .option('--ingest', 'also run ingestion workers (documents and batches)')
-    .action(async (options: { providers?: string[]; concurrency: string; ingest?: boolean }) => {
+    .description(
+      'run workers until stopped (Ctrl-C, SIGTERM): generation for --providers, ingestion for --ingest; ' +
+        'with neither, generation for every configured instance',
+    )
+    .option('--providers <names...>', 'serve generation for these instances (spaces or commas)')
+    .option('--concurrency <n>', 'generation jobs at once per instance', '10')
+    .option('--ingest', 'serve ingestion (documents and batches); alone, no generation workers')
+    .action(async (options: WorkerOptions) => {
       const concurrency = Number(options.concurrency);
       if (!Number.isInteger(concurrency) || concurrency <= 0) {
         throw new ValidationError(
@@ -21,27 +31,34 @@ export function registerWorkerCommand(program: Command): void {
         );
       }
       const runtime = await openRuntime({ startRedisIfMissing: false, logLevel: 'info' });
-      const providers = flattenList(options.providers);
-      const fleet = await startWorkers({
-        settings: runtime.settings,
-        ...(providers ? { providers } : {}),
-        concurrency,
-        log: runtime.log,
+      const { settings, log } = runtime;
+      const named = flattenList(options.providers);
+      const subsystems: Subsystem[] = [];
+      const serving: string[] = [];
+      if (named || !options.ingest) {
+        const instances = generationInstances(settings, named);
+        subsystems.push(generationSubsystem({ instances, concurrency }));
+        serving.push(`${instances.join(', ')} (concurrency ${concurrency})`);
+      }
+      if (options.ingest) {
+        subsystems.push(ingestionSubsystem());
+        serving.push('ingestion');
+      }
+      const host = await startWorkerHost({ settings, log, subsystems });
+      console.error(`atlas worker ${host.workerId}: serving ${serving.join(' and ')}`);
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
       });
-      const ingestion = options.ingest
-        ? await startIngestionWorkers({ settings: runtime.settings, log: runtime.log })
-        : undefined;
-      console.error(
-        `atlas worker ${fleet.workerId}: serving ${fleet.instances.join(', ')} (concurrency ${concurrency})${ingestion ? ' and ingestion' : ''}`,
-      );
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-      console.error('atlas worker: finishing running jobs…');
-      await fleet.close();
-      await ingestion?.close();
+      // A second signal while running jobs finish means: now.
+      const now = () => process.exit(signal === 'SIGINT' ? 130 : 143);
+      process.once('SIGINT', now);
+      process.once('SIGTERM', now);
+      // One line per shutdown: what was given up on, or that nothing was.
+      const report = await host.close();
+      console.error(`atlas worker: ${report.message ?? 'stopped; every running job finished'}`);
       await runtime.close();
+      // Whatever was given up on may still hold timers or sockets; the process is done.
+      process.exit(report.clean ? 0 : 1);
     });
 }

@@ -1,11 +1,12 @@
 import * as z from 'zod';
+import { collectionNameSchema } from './collection-name.js';
 
 export const chunkerNames = ['fixed', 'recursive', 'markdown', 'semantic'] as const;
 
 /** How a batch is ingested; every document job of the batch carries it. */
 export const ingestOptionsSchema = z
   .object({
-    collection: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1-64 letters, digits, "_" or "-"'),
+    collection: collectionNameSchema,
     /** @default markdown for .md documents, recursive for the rest */
     chunker: z.enum(chunkerNames).optional(),
     /** Tokens per chunk. @default 512 */

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import * as lancedb from '@lancedb/lancedb';
 import { ValidationError } from '../../errors.js';
+import { checkCollectionName } from '../collection-name.js';
 import {
   type CollectionInfo,
   type EnsureOptions,
@@ -32,26 +33,30 @@ export class LanceDbStore implements VectorStore {
 
   constructor(private readonly directory: string) {}
 
-  ensureCollection(info: CollectionInfo, options: EnsureOptions = {}): Promise<void> {
+  async ensureCollection(info: CollectionInfo, options: EnsureOptions = {}): Promise<void> {
+    checkCollectionName(info.name);
     // A collection's model and size never change, so one check per process is enough (and a checked
     // one need not wait behind the writes under way).
     if (this.ensured.has(ensuredKey(info))) return Promise.resolve();
     return this.exclusive(() => this.ensureCollectionNow(info, options.create ?? true));
   }
 
-  upsert(collection: string, chunks: StoredChunk[]): Promise<void> {
+  async upsert(collection: string, chunks: StoredChunk[]): Promise<void> {
+    checkCollectionName(collection);
     return this.exclusive(() => this.upsertNow(collection, chunks));
   }
 
-  deleteDocument(collection: string, documentId: string): Promise<number> {
+  async deleteDocument(collection: string, documentId: string): Promise<number> {
+    checkCollectionName(collection);
     return this.exclusive(() => this.deleteWhere(collection, `document_id = ${sqlString(documentId)}`));
   }
 
-  retireVersions(
+  async retireVersions(
     collection: string,
     documentId: string,
     versions: { current: number; keep: number },
   ): Promise<{ deleted: number; superseded: number }> {
+    checkCollectionName(collection);
     return this.exclusive(async () => {
       const document = `document_id = ${sqlString(documentId)}`;
       const oldest = versions.current - versions.keep;
@@ -153,6 +158,7 @@ export class LanceDbStore implements VectorStore {
     collection: string,
     filter: { where?: Where; whereDocument?: WhereDocument } = {},
   ): Promise<number> {
+    checkCollectionName(collection);
     const table = await this.table(collection);
     if (!table) return 0;
     const columns = await this.columns(table);
@@ -161,6 +167,7 @@ export class LanceDbStore implements VectorStore {
   }
 
   async search(collection: string, options: SearchOptions): Promise<SearchHit[]> {
+    checkCollectionName(collection);
     const table = await this.table(collection);
     if (!table) return [];
     const k = options.k ?? 5;
@@ -209,7 +216,8 @@ export class LanceDbStore implements VectorStore {
   }
 
   /** Compacts the files and drops old versions; worth running after big ingestions. */
-  compact(collection: string): Promise<void> {
+  async compact(collection: string): Promise<void> {
+    checkCollectionName(collection);
     return this.exclusive(async () => {
       await (await this.table(collection))?.optimize();
     });

@@ -1,8 +1,8 @@
-import { lookup } from 'node:dns/promises';
-import { readFile, realpath } from 'node:fs/promises';
-import { BlockList, isIP } from 'node:net';
+import { open, realpath } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { ValidationError } from '../../errors.js';
+import type { Resolver } from '../../net/address-guard.js';
+import { guardedFetch } from '../../net/guarded-fetch.js';
 import { type DocumentType, type LoadedDocument, typeOf } from './loaded-document.js';
 import { parseDocument } from './parse-document.js';
 
@@ -15,7 +15,11 @@ export interface ReadSourceOptions {
   maxBytes?: number;
   /** @default 30000 */
   fetchTimeoutMs?: number;
+  /** How URL hosts are resolved for the address check. @default the system resolver */
+  resolve?: Resolver;
 }
+
+const defaultMaxBytes = 50 * 1024 * 1024;
 
 /** Reads one source (a path inside the roots, or an http(s) URL) and parses it by its type. */
 export async function readSource(source: string, options: ReadSourceOptions): Promise<LoadedDocument> {
@@ -27,9 +31,7 @@ export async function readSource(source: string, options: ReadSourceOptions): Pr
       'unsupported file type; expected txt, md, html, pdf, docx, json, jsonl or csv',
     );
   const { path, root } = await confine(source, options.roots);
-  const bytes = await readFile(path);
-  if (bytes.byteLength > (options.maxBytes ?? 50 * 1024 * 1024))
-    throw new ValidationError(source, 'larger than maxBytes');
+  const bytes = await readCapped(source, path, options.maxBytes ?? defaultMaxBytes);
   return parseDocument(relative(root, path) || source, type, bytes);
 }
 
@@ -51,77 +53,44 @@ export async function confine(
   throw new ValidationError(source, `outside the allowed folders (${roots.join(', ')})`);
 }
 
-const privateRanges = new BlockList();
-for (const [network, prefix] of [
-  ['10.0.0.0', 8],
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['100.64.0.0', 10],
-  ['0.0.0.0', 8],
-] as const) {
-  privateRanges.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['::', 128],
-] as const) {
-  privateRanges.addSubnet(network, prefix, 'ipv6');
-}
-
-export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 0) return false;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return privateRanges.check(mapped, 'ipv4');
-  return privateRanges.check(address, family === 4 ? 'ipv4' : 'ipv6');
+/** Reads a file whose size is checked first; a file that grows while read is cut off at the cap and refused. */
+async function readCapped(source: string, path: string, maxBytes: number): Promise<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    if (size > maxBytes)
+      throw new ValidationError(source, `larger than the limit of ${maxBytes} bytes: the file has ${size}`);
+    const buffer = Buffer.alloc(size + 1);
+    let read = 0;
+    while (read < buffer.byteLength) {
+      const { bytesRead } = await file.read(buffer, read, buffer.byteLength - read, read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    if (read > size)
+      throw new ValidationError(
+        source,
+        `larger than the limit of ${maxBytes} bytes: the file grew while read`,
+      );
+    return buffer.subarray(0, read);
+  } finally {
+    await file.close();
+  }
 }
 
 async function readUrl(source: string, options: ReadSourceOptions): Promise<LoadedDocument> {
-  let url = new URL(source);
-  // Redirects are followed by hand so that each hop's address is checked, not only the first.
-  for (let redirects = 0; redirects <= 5; redirects++) {
-    await refusePrivate(url, source, options.allowPrivateUrls ?? false);
-    const response = await fetch(url, {
-      redirect: 'manual',
-      signal: AbortSignal.timeout(options.fetchTimeoutMs ?? 30_000),
-    }).catch((error: unknown) => {
-      throw new ValidationError(
-        source,
-        `cannot fetch: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    });
-    const location = response.headers.get('location');
-    if (response.status >= 300 && response.status < 400 && location) {
-      url = new URL(location, url);
-      continue;
-    }
-    if (!response.ok) throw new ValidationError(source, `the server answered HTTP ${response.status}`);
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (bytes.byteLength > (options.maxBytes ?? 50 * 1024 * 1024))
-      throw new ValidationError(source, 'larger than maxBytes');
-    const type = typeFromContentType(response.headers.get('content-type')) ?? typeOf(url.pathname) ?? 'html';
-    return parseDocument(source, type, bytes);
-  }
-  throw new ValidationError(source, 'more than 5 redirects');
-}
-
-async function refusePrivate(url: URL, source: string, allowed: boolean): Promise<void> {
-  if (allowed) return;
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(host)
-    ? [host]
-    : (await lookup(host, { all: true }).catch(() => [])).map((entry) => entry.address);
-  const blocked = addresses.find(isPrivateAddress);
-  if (blocked) {
-    throw new ValidationError(
-      source,
-      `refused: ${url.hostname} is a private or loopback address (${blocked}); allow private URLs to fetch it`,
-    );
-  }
+  const response = await guardedFetch(source, {
+    field: source,
+    allowPrivate: options.allowPrivateUrls ?? false,
+    ...(options.resolve ? { resolve: options.resolve } : {}),
+    timeoutMs: options.fetchTimeoutMs ?? 30_000,
+    maxBytes: options.maxBytes ?? defaultMaxBytes,
+    overLimit: 'refuse',
+  });
+  if (response.status < 200 || response.status >= 300)
+    throw new ValidationError(source, `the server answered HTTP ${response.status}`);
+  const type = typeFromContentType(response.contentType) ?? typeOf(response.url.pathname) ?? 'html';
+  return parseDocument(source, type, response.bytes);
 }
 
 function typeFromContentType(contentType: string | null): DocumentType | undefined {

@@ -1,5 +1,6 @@
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { ValidationError } from '../../errors.js';
+import { checkCollectionName } from '../collection-name.js';
 import type {
   CollectionInfo,
   EnsureOptions,
@@ -45,6 +46,7 @@ export class QdrantStore implements VectorStore {
   }
 
   async ensureCollection(info: CollectionInfo, options: EnsureOptions = {}): Promise<void> {
+    checkCollectionName(info.name);
     if (options.create === false && !(await this.client.collectionExists(info.name)).exists)
       throw missingCollection(info.name);
     if (!(await this.client.collectionExists(infoCollection)).exists) {
@@ -92,6 +94,7 @@ export class QdrantStore implements VectorStore {
   }
 
   async upsert(collection: string, chunks: StoredChunk[]): Promise<void> {
+    checkCollectionName(collection);
     for (const chunk of chunks) {
       for (const [field, value] of Object.entries(chunk.metadata)) {
         await this.index(
@@ -120,6 +123,7 @@ export class QdrantStore implements VectorStore {
   }
 
   async deleteDocument(collection: string, documentId: string): Promise<number> {
+    checkCollectionName(collection);
     return this.deleteMatching(collection, { must: [documentIs(documentId)] });
   }
 
@@ -128,6 +132,7 @@ export class QdrantStore implements VectorStore {
     documentId: string,
     versions: { current: number; keep: number },
   ): Promise<{ deleted: number; superseded: number }> {
+    checkCollectionName(collection);
     const oldest = versions.current - versions.keep;
     // Versions past the current one were written by a run that crashed before recording them.
     const deleted = await this.deleteMatching(collection, {
@@ -157,6 +162,7 @@ export class QdrantStore implements VectorStore {
     collection: string,
     filter: { where?: Where; whereDocument?: WhereDocument } = {},
   ): Promise<number> {
+    checkCollectionName(collection);
     const qdrantFilter = visible(filter.where, toQdrantFilter(filter.where, filter.whereDocument));
     return (
       await this.client.count(collection, { ...(qdrantFilter ? { filter: qdrantFilter } : {}), exact: true })
@@ -164,6 +170,7 @@ export class QdrantStore implements VectorStore {
   }
 
   async search(collection: string, options: SearchOptions): Promise<SearchHit[]> {
+    checkCollectionName(collection);
     const k = options.k ?? 5;
     const filter = visible(options.where, toQdrantFilter(options.where, options.whereDocument));
     const withFilter = filter ? { filter } : {};
