@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { loadSettings, type Settings } from '../shared/config/settings.js';
+import { maxTimerMs } from '../shared/config/timer.js';
 import { AtlasError, RequestFailedError, ValidationError } from '../shared/errors.js';
 import type { GenerationEvent, GenerationRequest, GenerationResult } from '../shared/jobs.js';
+import { resultHopOf } from '../shared/jobs.js';
 import { createKeys, type Keys } from '../shared/keys.js';
 import type { IngestOptions } from '../shared/knowledge/ingest-jobs.js';
 import type { SearchHit } from '../shared/knowledge/vector-store.js';
 import { createRedis, type Redis } from '../shared/redis.js';
+import { ContinuationQueues } from '../shared/requests/continuations.js';
+import { finishRequest } from '../shared/requests/finish-request.js';
 import { GenerationQueues } from '../shared/requests/generation-queues.js';
+import { MalformedEventError } from '../shared/requests/request-events.js';
 import {
   isTerminal,
   type PlanStep,
@@ -33,11 +38,11 @@ export interface StreamOptions {
   after?: string;
 }
 
-/** What `get` tells about a request. */
-export type RequestState = Pick<
-  RequestRecord,
-  'id' | 'status' | 'plan' | 'hops' | 'createdAt' | 'deadlineAt' | 'result' | 'error' | 'finishedAt'
-> & { instance: string };
+/** What `get` tells about a request: where it is (`instance`), its plan, every attempt that ended, its outcome. */
+export type RequestState = Omit<RequestRecord, 'request' | 'attempt'>;
+
+/** How long `wait` keeps waiting past a request's deadline for the workers to record its end. */
+const deadlineGraceMs = 2_000;
 
 /**
  * The producer library. Requests are validated, routed (strategy, registry, the fleet's health) and
@@ -50,6 +55,7 @@ export class AtlasClient {
   private readonly keys: Keys;
   private readonly store: RequestStore;
   private readonly queues: GenerationQueues;
+  private readonly continuations: ContinuationQueues;
   private readonly planner: PlanBuilder;
   private hub: EventHub | undefined;
   private reader: Redis | undefined;
@@ -64,8 +70,9 @@ export class AtlasClient {
     this.keys = createKeys(this.settings.redis.prefix);
     this.store = new RequestStore(this.redis, this.keys, this.settings.generation.recordTtlMs);
     this.queues = new GenerationQueues(this.redis, this.keys, this.settings.workers);
+    this.continuations = new ContinuationQueues(this.redis, this.keys, this.settings.workers);
     this.planner = new PlanBuilder(this.settings, this.redis, this.keys, this.queues);
-    this.ingestion = new IngestionClient(this.redis, this.keys);
+    this.ingestion = new IngestionClient(this.redis, this.keys, this.settings.workers);
     this.knowledge = new KnowledgeClient(this.settings, this.redis, this.keys);
   }
 
@@ -106,34 +113,32 @@ export class AtlasClient {
     return this.planner.build(validateRequest(request));
   }
 
-  /** Validates and enqueues a request; resolves to its id as soon as it is accepted. */
+  /**
+   * Validates and enqueues a request; resolves to its id as soon as it is accepted. Accepting is one
+   * step (idempotency claim, record and `queued` event together), then the job is added; should the
+   * process die between the two, a worker's sweeper adds the job. A request whose idempotency key was
+   * already claimed resolves to the id of the request that claimed it.
+   */
   async submit(request: GenerationRequest): Promise<string> {
     const parsed = validateRequest(request);
-    if (parsed.idempotencyKey) {
-      const existing = await this.redis.get(this.keys.idempotency(parsed.idempotencyKey));
-      if (existing) return existing;
-    }
     const plan = await this.planner.build(parsed);
-    const id = randomUUID();
-    if (parsed.idempotencyKey) {
-      const claimed = await this.redis.set(
-        this.keys.idempotency(parsed.idempotencyKey),
-        id,
-        'PX',
-        this.settings.generation.recordTtlMs,
-        'NX',
-      );
-      if (claimed !== 'OK') return (await this.redis.get(this.keys.idempotency(parsed.idempotencyKey))) ?? id;
-    }
     const createdAt = Date.now();
-    await this.store.create({
-      id,
+    const { accepted, id } = await this.store.accept({
+      id: randomUUID(),
       plan,
       request: parsed,
       createdAt,
       deadlineAt: createdAt + (parsed.deadlineMs ?? this.settings.generation.defaultDeadlineMs),
     });
-    await this.queues.addHop(plan[0]!.provider, id, 0);
+    if (accepted) {
+      await this.queues.addAttempt({ instance: plan[0]!.instance, requestId: id, attempt: 0 });
+      return id;
+    }
+    // A retry: the first submission may have died before adding its job. Adding it again is a no-op
+    // when it exists (its id is derived from the request).
+    const existing = await this.store.get(id);
+    if (existing?.status === 'queued' && existing.attempt === 0)
+      await this.queues.addAttempt({ instance: existing.instance, requestId: id, attempt: 0 });
     return id;
   }
 
@@ -161,22 +166,39 @@ export class AtlasClient {
   async get(requestId: string): Promise<RequestState | undefined> {
     const record = await this.store.get(requestId);
     if (!record) return undefined;
-    const { request: _request, hop: _hop, ...state } = record;
+    const { request: _request, attempt: _attempt, ...state } = record;
     return state;
   }
 
-  /** Resolves to the result once the request completes; rejects with its error if it fails or is cancelled. */
+  /**
+   * Resolves to the result once the request completes; rejects with its error if it fails or is
+   * cancelled. Never waits past the request's deadline (and a short grace): a request still not over
+   * then is ended as failed with a timeout, for every reader.
+   */
   async wait(requestId: string, options: { timeoutMs?: number } = {}): Promise<GenerationResult> {
     const record = await this.store.get(requestId);
     if (!record) throw new ValidationError('requestId', `no request '${requestId}' (unknown, or expired)`);
     if (isTerminal(record.status)) return outcome(record);
-    const timeout = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
-    for await (const { event } of this.eventHub().follow(this.keys.events(requestId), '0', timeout)) {
-      if (event.type === 'completed' || event.type === 'failed') break;
-    }
+    const untilDeadline = record.deadlineAt + deadlineGraceMs - Date.now();
+    const byCaller = options.timeoutMs !== undefined && options.timeoutMs < untilDeadline;
+    const limit = Math.max(0, Math.min(byCaller ? options.timeoutMs! : untilDeadline, maxTimerMs));
+    await this.untilEnded(requestId, AbortSignal.timeout(limit));
     const finished = await this.store.get(requestId);
     if (finished && isTerminal(finished.status)) return outcome(finished);
-    throw new AtlasError('timeout', `request ${requestId} did not finish within ${options.timeoutMs} ms`);
+    if (byCaller)
+      throw new AtlasError('timeout', `request ${requestId} did not finish within ${options.timeoutMs} ms`);
+    if (finished) {
+      const error = new AtlasError('timeout', `request ${requestId} did not finish by its deadline`);
+      await finishRequest(this.lifecycle(), {
+        record: finished,
+        status: 'failed',
+        error: error.toJSON(),
+        attempts: finished.attempts,
+      });
+    }
+    const ended = await this.store.get(requestId);
+    if (ended && isTerminal(ended.status)) return outcome(ended);
+    throw new AtlasError('timeout', `request ${requestId} did not finish by its deadline`);
   }
 
   /** Cancels a request: ends its record, aborts the provider call wherever it runs, removes a waiting job. */
@@ -184,11 +206,16 @@ export class AtlasClient {
     const record = await this.store.get(requestId);
     if (!record || isTerminal(record.status)) return false;
     const error = new AtlasError('cancelled', 'cancelled by the caller').toJSON();
-    const cancelled = await this.store.fail(requestId, undefined, 'client', error, record.hops, 'cancelled');
+    const cancelled = await finishRequest(this.lifecycle(), {
+      record,
+      status: 'cancelled',
+      error,
+      attempts: record.attempts,
+    });
     await this.redis.publish(this.keys.cancelChannel, requestId);
     const job = await this.queues
       .get(record.instance)
-      .getJob(this.keys.generationJobId(requestId, record.hop));
+      .getJob(this.keys.generationJobId(requestId, record.attempt));
     // Only a job still waiting is removed; a running one is aborted by its worker on the published cancel.
     if (job && ['waiting', 'delayed', 'prioritized'].includes(await job.getState()))
       await job.remove().catch(() => undefined);
@@ -201,7 +228,33 @@ export class AtlasClient {
     await this.hub?.close();
     this.reader?.disconnect();
     await this.queues.close();
+    await this.continuations.close();
     await this.redis.quit().catch(() => undefined);
+  }
+
+  /** Follows the request's events until it ends or `signal` aborts; a malformed entry is stepped over. */
+  private async untilEnded(requestId: string, signal: AbortSignal): Promise<void> {
+    let after = '0';
+    for (;;) {
+      try {
+        for await (const { id, event } of this.eventHub().follow(
+          this.keys.events(requestId),
+          after,
+          signal,
+        )) {
+          after = id;
+          if (event.type === 'completed' || event.type === 'failed') return;
+        }
+        return;
+      } catch (error) {
+        if (!(error instanceof MalformedEventError)) throw error;
+        after = error.entryId;
+      }
+    }
+  }
+
+  private lifecycle(): { store: RequestStore; continuations: ContinuationQueues } {
+    return { store: this.store, continuations: this.continuations };
   }
 
   private eventHub(): EventHub {
@@ -219,5 +272,5 @@ function outcome(record: RequestRecord): GenerationResult {
     kind: 'unavailable' as const,
     message: `request ${record.id} ended as ${record.status}`,
   };
-  throw new RequestFailedError(record.id, error, record.hops);
+  throw new RequestFailedError(record.id, error, record.attempts.map(resultHopOf));
 }

@@ -1,10 +1,12 @@
 import type { Redis } from 'ioredis';
-import { parseEventFields, type StoredEvent } from '../shared/requests/request-store.js';
+import { decodeEvent, MalformedEventError } from '../shared/requests/request-events.js';
+import type { StoredEvent } from '../shared/requests/request-store.js';
 
 interface Subscription {
   key: string;
   lastId: string;
-  buffer: StoredEvent[];
+  /** Events read ahead; a malformed entry sits here as its error, thrown to the consumer in its turn. */
+  buffer: Array<StoredEvent | MalformedEventError>;
   wake: (() => void) | undefined;
   /** Left out of reads because its reader fell behind. */
   paused: boolean;
@@ -35,7 +37,11 @@ export class EventHub {
     private readonly commands: Redis,
   ) {}
 
-  /** Events of one stream after `afterId` (exclusive), as they arrive, until the caller stops or `signal` aborts. */
+  /**
+   * Events of one stream after `afterId` (exclusive), as they arrive, until the caller stops or `signal`
+   * aborts. An entry that is not a request event ends the iteration with a MalformedEventError naming it;
+   * reading on after its id skips it.
+   */
   async *follow(key: string, afterId = '0', signal?: AbortSignal): AsyncGenerator<StoredEvent> {
     const subscription: Subscription = {
       key,
@@ -53,6 +59,7 @@ export class EventHub {
     try {
       while (!this.closed && !signal?.aborted) {
         const next = subscription.buffer.shift();
+        if (next instanceof MalformedEventError) throw next;
         if (next) {
           yield next;
           continue;
@@ -143,12 +150,21 @@ export class EventHub {
         for (const subscription of active) {
           if (subscription.key !== key || subscription.closed) continue;
           for (const [id, fields] of entries) {
-            subscription.buffer.push({ id, event: parseEventFields(fields) });
+            subscription.buffer.push(decoded(id, fields));
             subscription.lastId = id;
           }
           subscription.wake?.();
         }
       }
     }
+  }
+}
+
+function decoded(id: string, fields: string[]): StoredEvent | MalformedEventError {
+  try {
+    return { id, event: decodeEvent(fields, id) };
+  } catch (error) {
+    if (error instanceof MalformedEventError) return error;
+    throw error;
   }
 }

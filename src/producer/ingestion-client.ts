@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { relative } from 'node:path';
 import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { settingsSchema, type WorkerSettings } from '../shared/config/settings.js';
 import { ValidationError } from '../shared/errors.js';
+import { ingestionBatchJobOptions, ingestionDocumentJobOptions } from '../shared/job-options.js';
 import type { Keys } from '../shared/keys.js';
 import { documentIdOf } from '../shared/knowledge/document-registry.js';
 import {
@@ -11,6 +13,7 @@ import {
   type IngestSummary,
   ingestOptionsSchema,
 } from '../shared/knowledge/ingest-jobs.js';
+import { parseWith } from '../shared/parse-with.js';
 import { expandSources } from './expand-sources.js';
 
 export interface IngestProgress {
@@ -33,6 +36,8 @@ export class IngestionClient {
   constructor(
     redis: Redis,
     private readonly keys: Keys,
+    /** How long finished jobs are kept, among others. @default the default workers settings */
+    private readonly settings: WorkerSettings = settingsSchema.shape.workers.parse(undefined),
   ) {
     this.flows = new FlowProducer({ connection: redis, prefix: keys.bullPrefix });
     this.batches = new Queue<IngestBatchJob>(keys.ingestionBatchQueue, {
@@ -42,11 +47,7 @@ export class IngestionClient {
   }
 
   async ingest(inputs: readonly string[], options: IngestOptions): Promise<SubmittedBatch> {
-    const parsed = ingestOptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new ValidationError(`options.${issue.path.join('.')}`.replace(/\.$/, ''), issue.message);
-    }
+    const parsed = parseWith(ingestOptionsSchema, options, 'options');
     const expanded = await expandSources(inputs);
     if (expanded.sources.length === 0)
       throw new ValidationError(
@@ -54,8 +55,8 @@ export class IngestionClient {
         'found no document of a supported type (txt, md, html, pdf, docx, json, jsonl, csv)',
       );
     const batchOptions = {
-      ...parsed.data,
-      roots: parsed.data.roots.length ? parsed.data.roots : expanded.roots,
+      ...parsed,
+      roots: parsed.roots.length ? parsed.roots : expanded.roots,
     };
     const batchId = randomUUID();
     // A document's id is its absolute path (or its URL): the same file is the same document however a
@@ -74,19 +75,12 @@ export class IngestionClient {
         sources: documents.map((document) => document.source),
         options: batchOptions,
       },
-      opts: { jobId: batchId, removeOnComplete: { age: 86_400 } },
+      opts: { ...ingestionBatchJobOptions(this.settings), jobId: batchId },
       children: documents.map((document, index) => ({
         name: 'document',
         queueName: this.keys.ingestionQueue,
         data: { batchId, ...document, options: batchOptions },
-        // A document whose last attempt fails (its embedder down, say) is reported in the summary; the
-        // batch goes on without it.
-        opts: {
-          jobId: `${batchId}.${index}`,
-          attempts: 3,
-          backoff: { type: 'exponential', delay: 500 },
-          ignoreDependencyOnFailure: true,
-        },
+        opts: { ...ingestionDocumentJobOptions(this.settings), jobId: `${batchId}.${index}` },
       })),
     });
     return { batchId, total: documents.length, unsupported: expanded.unsupported };

@@ -65,8 +65,8 @@ export class PlanBuilder {
     // Everything unhealthy: keep the strategy's order rather than shuffle it for nothing.
     if (unhealthy.size === plan.length) return plan;
     return [
-      ...plan.filter((step) => !unhealthy.has(step.provider)),
-      ...plan.filter((step) => unhealthy.has(step.provider)),
+      ...plan.filter((step) => !unhealthy.has(step.instance)),
+      ...plan.filter((step) => unhealthy.has(step.instance)),
     ];
   }
 

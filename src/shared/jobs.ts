@@ -94,50 +94,53 @@ export const generationRequestSchema = z
 export type GenerationRequest = z.input<typeof generationRequestSchema>;
 export type ParsedGenerationRequest = z.output<typeof generationRequestSchema>;
 
+const hopErrorSchema = z.object({
+  kind: z.enum(errorKinds),
+  message: z.string(),
+  retryAfterMs: z.number().min(0).optional(),
+});
+
+/** One attempt of a request on one instance: the model it used, how long it took, the error it met. */
 export const hopSchema = z.object({
-  provider: z.string(),
+  instance: z.string(),
   model: z.string(),
-  error: z
-    .object({ kind: z.enum(errorKinds), message: z.string(), retryAfterMs: z.number().min(0).optional() })
-    .optional(),
+  error: hopErrorSchema.optional(),
   ms: z.number().min(0),
 });
 export type Hop = z.infer<typeof hopSchema>;
 
+/** An attempt as the public result lists it: `provider` is the instance that was tried. */
+export const resultHopSchema = z.object({
+  provider: z.string(),
+  model: z.string(),
+  error: hopErrorSchema.optional(),
+  ms: z.number().min(0),
+});
+export type ResultHop = z.infer<typeof resultHopSchema>;
+
+/** The public shape of an attempt. */
+export function resultHopOf({ instance, ...hop }: Hop): ResultHop {
+  return { provider: instance, ...hop };
+}
+
 export const generationResultSchema = z.object({
   text: z.string(),
   toolCalls: z.array(toolCallSchema),
+  /** The instance that answered. */
   provider: z.string(),
   model: z.string(),
   usage: usageSchema,
   costUsd: z.number().min(0),
-  hops: z.array(hopSchema),
+  hops: z.array(resultHopSchema),
   latencyMs: z.number().min(0),
 });
 export type GenerationResult = z.infer<typeof generationResultSchema>;
 
-export const eventTypes = [
-  'queued',
-  'started',
-  'text-delta',
-  'failover',
-  'reset',
-  'completed',
-  'failed',
-] as const;
-export type EventType = (typeof eventTypes)[number];
-
-export const generationEventSchema = z.object({
-  type: z.enum(eventTypes),
-  at: z.number(),
-  provider: z.string().optional(),
-  data: z.unknown(),
-});
-export type GenerationEvent = z.infer<typeof generationEventSchema>;
+export type { GenerationEvent } from './requests/request-events.js';
 
 /** Data of a generation job: which request, and which attempt of its plan. Everything else is in the record. */
 export const generationJobSchema = z.object({
   requestId: z.string().min(1),
-  hop: z.number().int().min(0),
+  attempt: z.number().int().min(0),
 });
 export type GenerationJob = z.infer<typeof generationJobSchema>;

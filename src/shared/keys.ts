@@ -13,12 +13,16 @@ export interface Keys {
   /** Queue of ingestion batches: the parent job of each batch's document jobs. */
   readonly ingestionBatchQueue: string;
   readonly agentQueue: string;
-  /** Job id of hop `hop` of request `requestId`: deterministic, so a retried step cannot duplicate it. */
-  generationJobId(requestId: string, hop: number): string;
+  /** Job id of attempt `attempt` of request `requestId`: deterministic, so a retried step cannot duplicate it. */
+  generationJobId(requestId: string, attempt: number): string;
+  /** Job id of a request's continuation: one per request, whatever its outcome. */
+  continuationJobId(requestId: string): string;
   /** Hash holding a request's record (status, plan, result). */
   request(requestId: string): string;
   /** Stream of a request's events. */
   events(requestId: string): string;
+  /** Sorted set of accepted requests no attempt has started yet, by acceptance time: what the sweeper repairs. */
+  readonly acceptedRequests: string;
   /** Pub/sub channel on which cancellations are announced. */
   readonly cancelChannel: string;
   /** Shared circuit-breaker state of one instance. */
@@ -72,9 +76,11 @@ export function createKeys(prefix: string): Keys {
     ingestionQueue: 'ingest',
     ingestionBatchQueue: 'ingest.batch',
     agentQueue: 'agent',
-    generationJobId: (requestId, hop) => `${requestId}.${hop}`,
+    generationJobId: (requestId, attempt) => `${requestId}.${attempt}`,
+    continuationJobId: (requestId) => `${requestId}.continuation`,
     request: (requestId) => at('req', requestId),
     events: (requestId) => at('req', requestId, 'events'),
+    acceptedRequests: at('accepted'),
     cancelChannel: at('cancel'),
     breaker: (instance) => at('breaker', instance),
     breakerProbe: (instance) => at('breaker', instance, 'probe'),

@@ -52,7 +52,7 @@ describe('the atlas command', () => {
       ['query', '-q', 'hello there', '--providers', 'basic', 'advanced', '--plan', '--json'],
       env,
     );
-    expect(JSON.parse(plain.stdout)[0].provider).toBe('basic');
+    expect(JSON.parse(plain.stdout)[0].instance).toBe('basic');
     const byCapability = await runCli(
       [
         'query',
@@ -71,7 +71,7 @@ describe('the atlas command', () => {
       env,
     );
     expect(byCapability.code).toBe(0);
-    expect(JSON.parse(byCapability.stdout).map((step: { provider: string }) => step.provider)).toEqual([
+    expect(JSON.parse(byCapability.stdout).map((step: { instance: string }) => step.instance)).toEqual([
       'advanced',
     ]);
     const byTask = await runCli(
@@ -91,7 +91,7 @@ describe('the atlas command', () => {
       ],
       env,
     );
-    expect(JSON.parse(byTask.stdout)[0].provider).toBe('advanced');
+    expect(JSON.parse(byTask.stdout)[0].instance).toBe('advanced');
   });
 
   it('streams an answer', async () => {

@@ -47,10 +47,10 @@ describe('failover details', () => {
     const afterReset = events
       .slice(reset)
       .filter((event) => event.type === 'text-delta')
-      .map((event) => (event.data as { text: string }).text)
+      .map((event) => (event.type === 'text-delta' ? event.data.text : ''))
       .join('');
     expect(afterReset).toBe('Mock reply from backup (mock-standard) to: one two three four five six');
-    expect(events.at(-1)).toMatchObject({ type: 'completed', provider: 'backup' });
+    expect(events.at(-1)).toMatchObject({ type: 'completed', instance: 'backup' });
   });
 
   it('gives finished records and streams an expiry, and trims finished jobs', async () => {
@@ -79,7 +79,7 @@ describe('failover details', () => {
     await queue.addBulk(
       Array.from({ length: 50 }, (_, index) => ({
         name: 'generate',
-        data: { requestId: 'none', hop: index },
+        data: { requestId: 'none', attempt: index },
         opts: { delay: 60_000 },
       })),
     );
@@ -87,7 +87,7 @@ describe('failover details', () => {
     await queue.addBulk(
       Array.from({ length: 20 }, (_, index) => ({
         name: 'generate',
-        data: { requestId: 'none', hop: index },
+        data: { requestId: 'none', attempt: index },
       })),
     );
     const plan = await harness.client.plan({
@@ -95,7 +95,7 @@ describe('failover details', () => {
       providers: ['busy', 'idle'],
       strategy: 'queue_aware',
     });
-    expect(plan.map((step) => step.provider)).toEqual(['idle', 'busy']);
+    expect(plan.map((step) => step.instance)).toEqual(['idle', 'busy']);
     await queue.obliterate({ force: true });
   });
 });

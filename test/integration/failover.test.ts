@@ -17,10 +17,8 @@ describe('failover by re-queue', () => {
       events.push(event);
     const completed = events.at(-1);
     expect(completed?.type).toBe('completed');
-    const result = completed?.data as {
-      provider: string;
-      hops: Array<{ provider: string; error?: { kind: string } }>;
-    };
+    if (completed?.type !== 'completed') throw new Error(`expected completed, got ${completed?.type}`);
+    const result = completed.data.result;
     expect(result.provider).toBe('mock-b');
     expect(result.hops.map((hop) => [hop.provider, hop.error?.kind])).toEqual([
       ['mock-a', 'unavailable'],
@@ -44,7 +42,7 @@ describe('failover by re-queue', () => {
     expect(await harness.breakerOf('mock-a')).toBe('open');
     const callsWhenOpen = flaky.calls;
     // Producers now put the open instance at the back, and its workers fail fast without calling it.
-    expect((await harness.client.plan({ prompt: 'x', providers: ['mock-a', 'mock-b'] }))[0]?.provider).toBe(
+    expect((await harness.client.plan({ prompt: 'x', providers: ['mock-a', 'mock-b'] }))[0]?.instance).toBe(
       'mock-b',
     );
     const viaOpen = await harness.client.generate({

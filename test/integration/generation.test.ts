@@ -46,12 +46,9 @@ describe('generation through the queue', () => {
     expect(types[0]).toBe('queued');
     expect(types).toContain('started');
     expect(types.at(-1)).toBe('completed');
-    const streamed = events
-      .filter((event) => event.type === 'text-delta')
-      .map((event) => (event.data as { text: string }).text)
-      .join('');
-    const completed = events.at(-1)?.data as { text: string };
-    expect(streamed).toBe(completed.text);
+    const streamed = events.map((event) => (event.type === 'text-delta' ? event.data.text : '')).join('');
+    const completed = events.at(-1);
+    expect(completed?.type === 'completed' && completed.data.result.text).toBe(streamed);
     expect(streamed).toBe('Mock reply from m (mock-standard) to: one two three four five six seven eight');
   });
 
@@ -70,11 +67,9 @@ describe('generation through the queue', () => {
     const all = [...first, ...rest];
     expect(new Set(all.map((event) => event.id)).size).toBe(all.length);
     expect(all.at(-1)?.type).toBe('completed');
-    const text = all
-      .filter((event) => event.type === 'text-delta')
-      .map((event) => (event.data as { text: string }).text)
-      .join('');
-    expect(text).toBe((all.at(-1)!.data as { text: string }).text);
+    const text = all.map((event) => (event.type === 'text-delta' ? event.data.text : '')).join('');
+    const last = all.at(-1)!;
+    expect(last.type === 'completed' && last.data.result.text).toBe(text);
   });
 
   it('lets a stream consumer pause and resume: events wait in Redis, none is lost', async () => {
@@ -85,7 +80,7 @@ describe('generation through the queue', () => {
     let seen = 0;
     for await (const event of harness.client.stream({ prompt: words, providers: ['m'] })) {
       if (++seen === 5) await new Promise((resolve) => setTimeout(resolve, 500));
-      if (event.type === 'text-delta') text += (event.data as { text: string }).text;
+      if (event.type === 'text-delta') text += event.data.text;
     }
     expect(seen).toBeGreaterThan(400);
     expect(text).toBe(`Mock reply from m (mock-standard) to: ${words}`);
@@ -130,7 +125,7 @@ describe('generation through the queue', () => {
       events.once('failed', ({ failedReason }) => resolve(failedReason)),
     );
     await queue.add('generate', { hello: 'world' } as never, { jobId: 'poison' });
-    expect(await failed).toMatch(/requestId: .*expected \{requestId: string, hop: integer\}/);
+    expect(await failed).toMatch(/data\.requestId: .*expected \{requestId: string, attempt: integer\}/);
     const result = await harness.client.generate({ prompt: 'still serving', providers: ['mock-a'] });
     expect(result.text).toContain('still serving');
     await events.close();
@@ -157,7 +152,11 @@ describe('generation through the queue', () => {
       continuation: { queue: 'next-step', payload: { runId: 'r1', step: 2 } },
     });
     await expect.poll(() => received.length).toBe(1);
-    expect(received[0]).toMatchObject({ result: { text: result.text }, payload: { runId: 'r1', step: 2 } });
+    expect(received[0]).toMatchObject({
+      status: 'completed',
+      result: { text: result.text },
+      payload: { runId: 'r1', step: 2 },
+    });
     await consumer.close();
   });
 

@@ -30,12 +30,12 @@ describe('routing plans from the fleet', () => {
     };
     const first: string[] = [];
     for (let i = 0; i < 6; i++) {
-      first.push((await harness.client.plan({ prompt: `q${i}`, providers: ['a', 'b', 'c'] }))[0]!.provider);
+      first.push((await harness.client.plan({ prompt: `q${i}`, providers: ['a', 'b', 'c'] }))[0]!.instance);
       const result = await runCli(
         ['query', '-q', `q${i}`, '--providers', 'a', 'b', 'c', '--plan', '--json'],
         otherProcess,
       );
-      first.push(JSON.parse(result.stdout)[0].provider);
+      first.push(JSON.parse(result.stdout)[0].instance);
     }
     const counts = Object.fromEntries(
       ['a', 'b', 'c'].map((name) => [name, first.filter((provider) => provider === name).length]),
@@ -63,7 +63,7 @@ describe('routing plans from the fleet', () => {
       providers: ['priced', 'advanced'],
       strategy: 'cost_optimized',
     });
-    expect(cheap.map((step) => step.provider)).toEqual(['advanced', 'priced']);
+    expect(cheap.map((step) => step.instance)).toEqual(['advanced', 'priced']);
     const code = await harness.client.generate({
       prompt: 'Write a function to calculate the factorial of a number',
       providers: ['basic', 'advanced'],
@@ -76,14 +76,14 @@ describe('routing plans from the fleet', () => {
       strategy: 'task_aware',
       capabilities: { reasoning: 1 },
     });
-    expect(byCapability[0]?.provider).toBe('advanced');
+    expect(byCapability[0]?.instance).toBe('advanced');
   });
 
   it('puts instances with no live worker at the back of new plans', async () => {
     harness = await createHarness({ providers: mockInstances('idle', 'busy') });
     await harness.startWorkers({ providers: ['busy'] });
     const plan = await harness.client.plan({ prompt: 'x', providers: ['idle', 'busy'] });
-    expect(plan.map((step) => step.provider)).toEqual(['busy', 'idle']);
+    expect(plan.map((step) => step.instance)).toEqual(['busy', 'idle']);
   });
 
   it('cancels mid-stream: the stream ends as cancelled and the provider call stops', async () => {

@@ -27,7 +27,7 @@ const plan = (
   extra: Partial<Parameters<typeof planRoute>[0]> = {},
 ) =>
   planRoute({ candidates: candidatesFor(registry, instances), strategy, ...extra }).map(
-    (step) => step.provider,
+    (step) => step.instance,
   );
 
 describe('routing strategies (the seed’s semantics)', () => {
@@ -57,8 +57,8 @@ describe('routing strategies (the seed’s semantics)', () => {
     });
     // gpt-4o ($2.5/$10) against claude-sonnet-4 ($3/$15): OpenAI first on price, not rank alone.
     expect(pricey).toEqual([
-      { provider: 'openai', model: 'gpt-4o' },
-      { provider: 'anthropic', model: 'claude-sonnet-4-20250514' },
+      { instance: 'openai', model: 'gpt-4o' },
+      { instance: 'anthropic', model: 'claude-sonnet-4-20250514' },
     ]);
   });
 

@@ -129,8 +129,8 @@ async function runDemo(client: AtlasClient, redis: Redis, settings: Settings): P
     prompt: 'Tell me about queues and streams in one sentence',
     providers: ['mock-smart'],
   })) {
-    if (event.type === 'text-delta') process.stdout.write((event.data as { text: string }).text);
-    if (event.type === 'completed') say(`\n   (${event.type} by ${event.provider})`);
+    if (event.type === 'text-delta') process.stdout.write(event.data.text);
+    if (event.type === 'completed') say(`\n   (${event.type} by ${event.instance})`);
   }
 }
 

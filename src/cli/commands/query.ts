@@ -91,21 +91,20 @@ async function runQuery(options: QueryOptions): Promise<void> {
       if (options.json) printJson(plan);
       else
         for (const [index, step] of plan.entries())
-          console.log(`${index + 1}. ${step.provider} (${step.model})`);
+          console.log(`${index + 1}. ${step.instance} (${step.model})`);
       return;
     }
     fleet = await workersIfNoneServe(
       runtime.settings,
-      plan.map((step) => step.provider),
+      plan.map((step) => step.instance),
       runtime.log,
     );
     if (options.stream) {
       for await (const event of client.stream(request)) {
         if (options.json) console.log(JSON.stringify(event));
-        else if (event.type === 'text-delta') process.stdout.write((event.data as { text: string }).text);
+        else if (event.type === 'text-delta') process.stdout.write(event.data.text);
         else if (event.type === 'reset') process.stdout.write('\n[provider changed; starting over]\n');
-        else if (event.type === 'failed')
-          throw new Error((event.data as { error: { message: string } }).error.message);
+        else if (event.type === 'failed') throw new Error(event.data.error.message);
       }
       if (!options.json) process.stdout.write('\n');
       return;

@@ -48,6 +48,11 @@ const generationSchema = z
     recordTtlMs: timerMs({ positive: true }).default(86_400_000),
     /** A job waiting this long in a queue with no live worker moves to its next hop. @default 10000 */
     sweepAfterMs: timerMs({ positive: true }).default(10_000),
+    /**
+     * A request accepted this long ago whose first attempt has not started and whose job does not exist
+     * (its producer died between the two) is enqueued by the sweeper, or failed past its deadline. @default 5000
+     */
+    acceptRepairMs: timerMs({ positive: true }).default(5_000),
     /** Stream deltas are written at most this often... @default 20 */
     deltaFlushMs: timerMs().default(20),
     /** ...or once this many characters are waiting. @default 512 */

@@ -183,7 +183,7 @@ export class ProviderGroup implements Provider {
       context,
       roundRobinIndex: this.rotation++,
     });
-    return plan.map((step) => this.members.find((member) => member.name === step.provider)!);
+    return plan.map((step) => this.members.find((member) => member.name === step.instance)!);
   }
 
   /** A model named for the group goes only to members of the type it belongs to; the others use theirs. */

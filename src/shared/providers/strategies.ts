@@ -11,8 +11,9 @@ export interface Candidate {
   info: ModelInfo | undefined;
 }
 
+/** One step of a routing plan: the instance to try, and the model it would serve. */
 export interface PlanStep {
-  provider: string;
+  instance: string;
   model: string;
 }
 
@@ -59,7 +60,7 @@ const seedCostRank: Record<ProviderType, number> = { mock: 0, ollama: 1, openai:
 
 /** Orders candidates into a routing plan. Pure: every input comes in as an argument. */
 export function planRoute(input: PlanInput): PlanStep[] {
-  return order(input).map(({ provider, model }) => ({ provider, model }));
+  return order(input).map(({ provider, model }) => ({ instance: provider, model }));
 }
 
 function order({

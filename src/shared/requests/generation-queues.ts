@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { WorkerSettings } from '../config/settings.js';
+import { generationJobOptions } from '../job-options.js';
 import type { GenerationJob } from '../jobs.js';
 import type { Keys } from '../keys.js';
 
@@ -20,16 +21,7 @@ export class GenerationQueues {
       queue = new Queue<GenerationJob>(this.keys.generationQueue(instance), {
         connection: this.connection,
         prefix: this.keys.bullPrefix,
-        defaultJobOptions: {
-          removeOnComplete: {
-            age: this.settings.keepCompleted.ageSeconds,
-            count: this.settings.keepCompleted.count,
-          },
-          removeOnFail: { age: this.settings.keepFailed.ageSeconds, count: this.settings.keepFailed.count },
-          // Provider failures are handled inside the job; these attempts cover a worker that died or lost Redis.
-          attempts: 5,
-          backoff: { type: 'exponential', delay: 200 },
-        },
+        defaultJobOptions: generationJobOptions(this.settings),
       });
       // Connection errors surface on the calls that meet them; the queue's own event would only repeat them.
       queue.on('error', () => undefined);
@@ -38,13 +30,27 @@ export class GenerationQueues {
     return queue;
   }
 
-  /** Adds hop `hop` of a request to its instance's queue; the job id makes a repeated add a no-op. */
-  async addHop(instance: string, requestId: string, hop: number, delayMs = 0): Promise<void> {
+  /** Adds attempt `attempt` of a request to its instance's queue; the job id makes a repeated add a no-op. */
+  async addAttempt(input: {
+    instance: string;
+    requestId: string;
+    attempt: number;
+    delayMs?: number;
+  }): Promise<void> {
+    const { instance, requestId, attempt, delayMs = 0 } = input;
     await this.get(instance).add(
       'generate',
-      { requestId, hop },
-      { jobId: this.keys.generationJobId(requestId, hop), ...(delayMs > 0 ? { delay: delayMs } : {}) },
+      { requestId, attempt },
+      { jobId: this.keys.generationJobId(requestId, attempt), ...(delayMs > 0 ? { delay: delayMs } : {}) },
     );
+  }
+
+  /** True while the job of that attempt exists in its queue (waiting, delayed, active, or kept once finished). */
+  async hasAttempt(input: { instance: string; requestId: string; attempt: number }): Promise<boolean> {
+    const job = await this.get(input.instance).getJob(
+      this.keys.generationJobId(input.requestId, input.attempt),
+    );
+    return job !== undefined;
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,18 @@
 import type { Redis } from 'ioredis';
 import type { SerializedError } from '../errors.js';
-import type { GenerationEvent, GenerationResult, Hop, ParsedGenerationRequest } from '../jobs.js';
+import type { GenerationResult, Hop, ParsedGenerationRequest } from '../jobs.js';
 import type { Keys } from '../keys.js';
 import type { PlanStep } from '../providers/strategies.js';
 import { runScript } from '../run-script.js';
-import { completeScript, deltaScript, failScript, forwardScript, startScript } from './request-scripts.js';
+import { decodeEvent, encodeEvent, type RequestEvent } from './request-events.js';
+import {
+  acceptScript,
+  completeScript,
+  deltaScript,
+  finishScript,
+  forwardScript,
+  startScript,
+} from './request-scripts.js';
 
 export type RequestStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -13,16 +21,16 @@ export type { PlanStep };
 export interface RequestRecord {
   id: string;
   status: RequestStatus;
-  /** Attempt number, counted from 0 over every instance tried. */
-  hop: number;
+  /** Index of the current attempt, counted from 0 over every instance tried. */
+  attempt: number;
   /** The instance whose queue holds the current attempt. */
   instance: string;
   plan: PlanStep[];
   request: ParsedGenerationRequest;
-  hops: Hop[];
+  /** Every attempt that ended, with the error each met. */
+  attempts: Hop[];
   createdAt: number;
   deadlineAt: number;
-  provider?: string;
   result?: GenerationResult;
   error?: SerializedError;
   finishedAt?: number;
@@ -31,7 +39,7 @@ export interface RequestRecord {
 export interface StoredEvent {
   /** Stream entry id: read on from here after a reconnect. */
   id: string;
-  event: GenerationEvent;
+  event: RequestEvent;
 }
 
 export function isTerminal(status: RequestStatus): boolean {
@@ -39,6 +47,13 @@ export function isTerminal(status: RequestStatus): boolean {
 }
 
 const maxEvents = 10_000;
+
+/** The events of a script call: the field count, then the fields (a count of 0 when there is none). */
+function eventArgs(event: RequestEvent | undefined): string[] {
+  if (!event) return ['0'];
+  const fields = encodeEvent(event);
+  return [String(fields.length), ...fields];
+}
 
 /** A request's record (a hash) and its events (a stream), changed only together. */
 export class RequestStore {
@@ -48,42 +63,42 @@ export class RequestStore {
     private readonly recordTtlMs: number,
   ) {}
 
-  async create(record: Omit<RequestRecord, 'status' | 'hop' | 'hops' | 'instance'>): Promise<void> {
-    const key = this.keys.request(record.id);
-    const events = this.keys.events(record.id);
-    const now = Date.now();
-    await this.redis
-      .multi()
-      .hset(key, {
-        id: record.id,
-        status: 'queued',
-        hop: '0',
-        instance: record.plan[0]!.provider,
-        plan: JSON.stringify(record.plan),
-        request: JSON.stringify(record.request),
-        hops: '[]',
-        createdAt: String(record.createdAt),
-        deadlineAt: String(record.deadlineAt),
-      })
-      .xadd(
-        events,
-        'MAXLEN',
-        '~',
+  /**
+   * Accepts a request in one step: claims its idempotency key (when it has one), writes its record and
+   * `queued` event, and lists it among the accepted-not-started. `accepted` false: the key was already
+   * claimed, and `id` is the request that claimed it.
+   */
+  async accept(input: {
+    id: string;
+    plan: PlanStep[];
+    request: ParsedGenerationRequest;
+    createdAt: number;
+    deadlineAt: number;
+  }): Promise<{ accepted: boolean; id: string }> {
+    const { id, plan, request, createdAt, deadlineAt } = input;
+    const first = plan[0]!.instance;
+    const idempotencyKey = request.idempotencyKey;
+    const [accepted, existing] = (await runScript(
+      this.redis,
+      acceptScript,
+      [...this.requestKeys(id), this.keys.idempotency(idempotencyKey ?? id)],
+      [
+        createdAt,
         maxEvents,
-        '*',
-        'type',
-        'queued',
-        'at',
-        String(now),
-        'provider',
-        record.plan[0]!.provider,
-        'data',
-        JSON.stringify({ plan: record.plan }),
-      )
-      // Unfinished records expire too, so a request abandoned by every process cannot leak memory.
-      .pexpire(key, this.recordTtlMs + (record.deadlineAt - now))
-      .pexpire(events, this.recordTtlMs + (record.deadlineAt - now))
-      .exec();
+        this.recordTtlMs,
+        id,
+        idempotencyKey ? '1' : '0',
+        this.recordTtlMs,
+        first,
+        JSON.stringify(plan),
+        JSON.stringify(request),
+        createdAt,
+        deadlineAt,
+        this.recordTtlMs + Math.max(0, deadlineAt - createdAt),
+        ...eventArgs({ type: 'queued', at: createdAt, instance: first, data: { plan } }),
+      ],
+    )) as [number, string | null];
+    return { accepted: accepted === 1, id: existing ?? id };
   }
 
   async get(id: string): Promise<RequestRecord | undefined> {
@@ -91,90 +106,162 @@ export class RequestStore {
   }
 
   /**
-   * Reads the request and, when hop `hop` may run on `provider` now, marks it running, in one step.
-   * `started` false: the hop is stale, the request is over or past its deadline (see `record`).
+   * Reads the request and, when `attempt` may run on `instance` now, marks it running, in one step.
+   * `started` false: the attempt is stale, the request is over or past its deadline (see `record`).
    */
-  async begin(
-    id: string,
-    hop: number,
-    provider: string,
-  ): Promise<{ started: boolean; record: RequestRecord | undefined }> {
-    const [started, fields = []] = (await this.run(startScript, id, [hop, provider])) as [number, string[]?];
+  async begin(input: {
+    id: string;
+    attempt: number;
+    instance: string;
+  }): Promise<{ started: boolean; record: RequestRecord | undefined }> {
+    const { id, attempt, instance } = input;
+    const now = Date.now();
+    const [started, fields = []] = (await this.run(startScript, id, now, [
+      attempt,
+      instance,
+      ...eventArgs({ type: 'started', at: now, instance, data: { attempt } }),
+    ])) as [number, string[]?];
     const map: Record<string, string> = {};
     for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i]!] = fields[i + 1]!;
     return { started: started === 1, record: parseRecord(map) };
   }
 
-  async appendDelta(id: string, provider: string, text: string): Promise<boolean> {
-    return (await this.run(deltaScript, id, [provider, text])) === 1;
+  /** Appends streamed text while the request runs; false once it no longer does. */
+  async appendDelta(input: { id: string; instance: string; text: string }): Promise<boolean> {
+    const now = Date.now();
+    const event: RequestEvent = {
+      type: 'text-delta',
+      at: now,
+      instance: input.instance,
+      data: { text: input.text },
+    };
+    return (await this.run(deltaScript, input.id, now, eventArgs(event))) === 1;
   }
 
-  async complete(id: string, hop: number, provider: string, result: GenerationResult): Promise<boolean> {
+  /** Records the result of `attempt`; false when the request had moved on or ended. */
+  async complete(input: {
+    id: string;
+    attempt: number;
+    instance: string;
+    result: GenerationResult;
+    attempts: Hop[];
+  }): Promise<boolean> {
+    const { id, attempt, instance, result, attempts } = input;
+    const now = Date.now();
     return (
-      (await this.run(completeScript, id, [
-        hop,
-        provider,
+      (await this.run(completeScript, id, now, [
+        attempt,
         JSON.stringify(result),
-        JSON.stringify(result.hops),
+        JSON.stringify(attempts),
+        ...eventArgs({ type: 'completed', at: now, instance, data: { result } }),
       ])) === 1
     );
   }
 
-  /** Moves the request from `hop` to `nextHop`. `already` means a previous try of this step moved it. */
-  async forward(
-    id: string,
-    hop: number,
-    provider: string,
-    nextHop: number,
-    nextInstance: string,
-    hops: Hop[],
-    event: Record<string, unknown>,
-    reset: boolean,
-  ): Promise<'moved' | 'already' | 'over'> {
-    const outcome = await this.run(forwardScript, id, [
-      hop,
-      provider,
-      nextHop,
-      JSON.stringify(hops),
-      JSON.stringify(event),
-      reset ? '1' : '0',
-      nextInstance,
+  /**
+   * Moves the request from `attempt` on `from` to the next attempt on `to`. `reset`: text was already
+   * streamed, so the reader is told to start over. `already` means a previous try of this step moved it.
+   */
+  async forward(input: {
+    id: string;
+    attempt: number;
+    from: string;
+    to: string;
+    attempts: Hop[];
+    error: { kind: SerializedError['kind']; message: string };
+    delayMs?: number;
+    reset: boolean;
+  }): Promise<'moved' | 'already' | 'over'> {
+    const { id, attempt, from, to, attempts, error, delayMs, reset } = input;
+    const now = Date.now();
+    const outcome = await this.run(forwardScript, id, now, [
+      attempt,
+      attempt + 1,
+      JSON.stringify(attempts),
+      to,
+      ...eventArgs({
+        type: 'failover',
+        at: now,
+        instance: from,
+        data: { from, to, error, ...(delayMs ? { delayMs } : {}) },
+      }),
+      ...eventArgs(reset ? { type: 'reset', at: now, instance: from, data: {} } : undefined),
     ]);
     return outcome === 1 ? 'moved' : outcome === 2 ? 'already' : 'over';
   }
 
-  /** Ends the request as failed (or cancelled). `hop` undefined ends it whatever hop it is at. */
-  async fail(
-    id: string,
-    hop: number | undefined,
-    provider: string,
-    error: SerializedError,
-    hops: Hop[],
-    status: 'failed' | 'cancelled' = 'failed',
-  ): Promise<boolean> {
-    const outcome = await this.run(failScript, id, [
-      hop ?? '',
-      provider,
-      JSON.stringify(error),
-      JSON.stringify(hops),
+  /**
+   * Ends the request without a result: failed (every attempt failed, its deadline passed, nothing could
+   * run it) or cancelled. With `attempt`, only while the request is at that attempt; without, whatever
+   * attempt it is at. False when it had already ended (or moved on).
+   */
+  async finish(input: {
+    id: string;
+    attempt?: number;
+    /** The instance the failure concerns, when there is one. */
+    instance?: string;
+    status: 'failed' | 'cancelled';
+    error: SerializedError;
+    attempts: Hop[];
+  }): Promise<boolean> {
+    const { id, attempt, instance, status, error, attempts } = input;
+    const now = Date.now();
+    const outcome = await this.run(finishScript, id, now, [
+      attempt ?? '',
       status,
+      JSON.stringify(error),
+      JSON.stringify(attempts),
+      ...eventArgs({
+        type: 'failed',
+        at: now,
+        ...(instance === undefined ? {} : { instance }),
+        data: { error, attempts },
+      }),
     ]);
     return outcome === 1;
   }
 
-  /** Events after `afterId` (exclusive); `0` reads from the start. */
-  async readEvents(id: string, afterId = '0', count = 1_000): Promise<StoredEvent[]> {
-    const entries = await this.redis.xrange(this.keys.events(id), `(${afterId}`, '+', 'COUNT', count);
-    return entries.map(([entryId, fields]) => ({ id: entryId, event: parseEventFields(fields) }));
+  /** Events after `after` (exclusive); `0` reads from the start. A malformed entry throws MalformedEventError. */
+  async readEvents(input: { id: string; after?: string; count?: number }): Promise<StoredEvent[]> {
+    const entries = await this.redis.xrange(
+      this.keys.events(input.id),
+      `(${input.after ?? '0'}`,
+      '+',
+      'COUNT',
+      input.count ?? 1_000,
+    );
+    return entries.map(([entryId, fields]) => ({ id: entryId, event: decodeEvent(fields, entryId) }));
   }
 
-  private run(script: string, id: string, args: Array<string | number>): Promise<unknown> {
-    return runScript(
-      this.redis,
-      script,
-      [this.keys.request(id), this.keys.events(id)],
-      [Date.now(), maxEvents, this.recordTtlMs, ...args],
+  /** Ids of requests accepted before `acceptedBefore` that no attempt has started yet, oldest first. */
+  async unstarted(input: { acceptedBefore: number; limit: number }): Promise<string[]> {
+    return this.redis.zrangebyscore(
+      this.keys.acceptedRequests,
+      '-inf',
+      input.acceptedBefore,
+      'LIMIT',
+      0,
+      input.limit,
     );
+  }
+
+  /** Takes a request off the accepted-not-started list: its job is known to exist, or it is gone. */
+  async forgetUnstarted(input: { id: string }): Promise<void> {
+    await this.redis.zrem(this.keys.acceptedRequests, input.id);
+  }
+
+  private requestKeys(id: string): string[] {
+    return [this.keys.request(id), this.keys.events(id), this.keys.acceptedRequests];
+  }
+
+  private run(script: string, id: string, now: number, args: Array<string | number>): Promise<unknown> {
+    return runScript(this.redis, script, this.requestKeys(id), [
+      now,
+      maxEvents,
+      this.recordTtlMs,
+      id,
+      ...args,
+    ]);
   }
 }
 
@@ -183,24 +270,15 @@ function parseRecord(fields: Record<string, string>): RequestRecord | undefined 
   return {
     id: fields['id'],
     status: fields['status'] as RequestStatus,
-    hop: Number(fields['hop']),
+    attempt: Number(fields['attempt']),
     instance: fields['instance'] ?? '',
     plan: JSON.parse(fields['plan'] ?? '[]'),
     request: JSON.parse(fields['request'] ?? '{}'),
-    hops: JSON.parse(fields['hops'] ?? '[]'),
+    attempts: JSON.parse(fields['attempts'] ?? '[]'),
     createdAt: Number(fields['createdAt']),
     deadlineAt: Number(fields['deadlineAt']),
-    ...(fields['provider'] ? { provider: fields['provider'] } : {}),
     ...(fields['result'] ? { result: JSON.parse(fields['result']) } : {}),
     ...(fields['error'] ? { error: JSON.parse(fields['error']) } : {}),
     ...(fields['finishedAt'] ? { finishedAt: Number(fields['finishedAt']) } : {}),
   };
-}
-
-export function parseEventFields(fields: string[]): GenerationEvent {
-  const map: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i]!] = fields[i + 1]!;
-  const type = map['type'] as GenerationEvent['type'];
-  const data = type === 'text-delta' ? { text: map['data'] ?? '' } : JSON.parse(map['data'] ?? 'null');
-  return { type, at: Number(map['at']), ...(map['provider'] ? { provider: map['provider'] } : {}), data };
 }

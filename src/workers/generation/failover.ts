@@ -1,6 +1,7 @@
 import type { AtlasError, SerializedError } from '../../shared/errors.js';
 import { readFleetHealth } from '../../shared/fleet-health.js';
 import type { Hop } from '../../shared/jobs.js';
+import { finishRequest } from '../../shared/requests/finish-request.js';
 import type { RequestRecord } from '../../shared/requests/request-store.js';
 import type { GenerationContext } from './generation-context.js';
 
@@ -20,11 +21,11 @@ export async function chooseNextAttempt(
   failure: AtlasError,
   now = Date.now(),
 ): Promise<NextAttempt | undefined> {
-  const position = record.plan.findIndex((step) => step.provider === record.instance);
+  const position = record.plan.findIndex((step) => step.instance === record.instance);
   const next = record.plan[position + 1];
-  if (next) return { instance: next.provider, delayMs: 0 };
+  if (next) return { instance: next.instance, delayMs: 0 };
 
-  const instances = record.plan.map((step) => step.provider);
+  const instances = record.plan.map((step) => step.instance);
   const health = await readFleetHealth(context.redis, context.keys, instances, now);
   let earliest: NextAttempt | undefined;
   for (const instanceHealth of health) {
@@ -49,50 +50,55 @@ export async function chooseNextAttempt(
 
 export type ForwardOutcome = 'forwarded' | 'failed' | 'over';
 
-/** Records the failed attempt and moves the request to its next attempt, or fails it with every hop's error. */
+/** Records the failed attempt and moves the request to its next attempt, or fails it with every attempt's error. */
 export async function forwardRequest(
   context: GenerationContext,
   record: RequestRecord,
   failure: AtlasError,
-  hops: Hop[],
+  attempts: Hop[],
   deltasSent: boolean,
 ): Promise<ForwardOutcome> {
   const { store, queues } = context;
   const next = await chooseNextAttempt(context, record, failure);
   if (!next) {
-    const failed = await store.fail(record.id, record.hop, record.instance, summarize(hops, failure), hops);
+    const failed = await finishRequest(context, {
+      record,
+      attempt: record.attempt,
+      instance: record.instance,
+      status: 'failed',
+      error: summarize(attempts, failure),
+      attempts,
+    });
     return failed ? 'failed' : 'over';
   }
-  const nextHop = record.hop + 1;
-  const event = {
+  const outcome = await store.forward({
+    id: record.id,
+    attempt: record.attempt,
     from: record.instance,
     to: next.instance,
+    attempts,
     error: { kind: failure.kind, message: failure.message },
     ...(next.delayMs > 0 ? { delayMs: next.delayMs } : {}),
-  };
-  const outcome = await store.forward(
-    record.id,
-    record.hop,
-    record.instance,
-    nextHop,
-    next.instance,
-    hops,
-    event,
-    deltasSent,
-  );
+    reset: deltasSent,
+  });
   if (outcome === 'over') return 'over';
   // A retried step finds the move already recorded: enqueue where the record says, never a second place.
   const target =
     outcome === 'already' ? ((await store.get(record.id))?.instance ?? next.instance) : next.instance;
-  await queues.addHop(target, record.id, nextHop, next.delayMs);
+  await queues.addAttempt({
+    instance: target,
+    requestId: record.id,
+    attempt: record.attempt + 1,
+    delayMs: next.delayMs,
+  });
   return 'forwarded';
 }
 
-/** The request's error once every hop failed: the last kind, and every hop's error in the message. */
-export function summarize(hops: readonly Hop[], last: AtlasError): SerializedError {
-  const failures = hops
-    .filter((hop) => hop.error)
-    .map((hop) => `${hop.provider}: ${hop.error!.kind} (${hop.error!.message})`);
+/** The request's error once every attempt failed: the last kind, and every attempt's error in the message. */
+export function summarize(attempts: readonly Hop[], last: AtlasError): SerializedError {
+  const failures = attempts
+    .filter((attempt) => attempt.error)
+    .map((attempt) => `${attempt.instance}: ${attempt.error!.kind} (${attempt.error!.message})`);
   return {
     kind: last.kind,
     message: `every provider of the plan failed: ${failures.join('; ')}`,
@@ -100,9 +106,10 @@ export function summarize(hops: readonly Hop[], last: AtlasError): SerializedErr
   };
 }
 
-export function hopOf(provider: string, model: string, ms: number, error?: AtlasError): Hop {
+/** The record of one attempt on `instance`. */
+export function hopOf(instance: string, model: string, ms: number, error?: AtlasError): Hop {
   return {
-    provider,
+    instance,
     model,
     ms,
     ...(error

@@ -5,11 +5,13 @@ import {
   type GenerationResult,
   generationJobSchema,
   type ParsedGenerationRequest,
+  resultHopOf,
 } from '../../shared/jobs.js';
+import { zodIssueError } from '../../shared/parse-with.js';
 import type { Provider, ProviderRequest, ProviderResponse } from '../../shared/providers/provider.js';
+import { finishRequest } from '../../shared/requests/finish-request.js';
 import { isTerminal, type RequestRecord } from '../../shared/requests/request-store.js';
 import type { FleetBreaker } from '../fleet-breaker.js';
-import type { ContinuationQueues } from './continuations.js';
 import { DeltaBatcher } from './delta-batcher.js';
 import { forwardRequest, hopOf } from './failover.js';
 import type { GenerationContext } from './generation-context.js';
@@ -36,7 +38,7 @@ export function providerRequestFor(request: ParsedGenerationRequest, model: stri
 
 /**
  * Processes one attempt of one request on one instance. Provider failures never escape as job errors:
- * they end as a forward to the next hop, a wait on this instance (short 429), or a failed request.
+ * they end as a forward to the next attempt, a wait on this instance (short 429), or a failed request.
  * What escapes (Redis lost mid-way) is retried by BullMQ, and every step here is safe to repeat.
  */
 export class GenerationProcessor {
@@ -47,7 +49,6 @@ export class GenerationProcessor {
     private readonly context: GenerationContext,
     private readonly instance: string,
     private readonly runtime: InstanceRuntime,
-    private readonly continuations: ContinuationQueues,
   ) {}
 
   cancel(requestId: string): void {
@@ -57,24 +58,30 @@ export class GenerationProcessor {
   async process(job: Job<GenerationJob>, worker: Worker): Promise<JobOutcome> {
     const parsed = generationJobSchema.safeParse(job.data);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new UnrecoverableError(
-        `job ${job.id} in ${job.queueName}: ${issue.path.join('.') || 'data'}: ${issue.message}; expected {requestId: string, hop: integer}`,
-      );
+      const error = zodIssueError(parsed.error, `job ${job.id} in ${job.queueName}: data`);
+      throw new UnrecoverableError(`${error.message}; expected {requestId: string, attempt: integer}`);
     }
-    const { requestId, hop } = parsed.data;
-    const { started, record } = await this.context.store.begin(requestId, hop, this.instance);
+    const { requestId, attempt } = parsed.data;
+    const { started, record } = await this.context.store.begin({
+      id: requestId,
+      attempt,
+      instance: this.instance,
+    });
     if (!record)
       throw new UnrecoverableError(
         `job ${job.id}: request ${requestId} has no record (expired, or never created)`,
       );
     if (started) return this.attempt(record, worker);
-    if (record.status === 'completed') await this.continuations.enqueue(record);
-    else if (isTerminal(record.status)) return 'skipped';
-    else if (record.hop > hop) {
-      // A retry of a step that already forwarded: make sure the next hop exists, then stop.
-      await this.context.queues.addHop(record.instance, requestId, record.hop);
-    } else if (record.hop === hop && record.instance === this.instance && Date.now() >= record.deadlineAt) {
+    // A retry of a step whose ending was recorded: make sure its continuation exists.
+    if (isTerminal(record.status)) await this.context.continuations.enqueue(record);
+    else if (record.attempt > attempt) {
+      // A retry of a step that already forwarded: make sure the next attempt's job exists, then stop.
+      await this.context.queues.addAttempt({ instance: record.instance, requestId, attempt: record.attempt });
+    } else if (
+      record.attempt === attempt &&
+      record.instance === this.instance &&
+      Date.now() >= record.deadlineAt
+    ) {
       return this.failAtDeadline(record);
     }
     return 'skipped';
@@ -83,7 +90,7 @@ export class GenerationProcessor {
   private async attempt(record: RequestRecord, worker: Worker): Promise<JobOutcome> {
     const { store, settings } = this.context;
     const model =
-      record.plan.find((step) => step.provider === this.instance)?.model ??
+      record.plan.find((step) => step.instance === this.instance)?.model ??
       this.runtime.provider.defaultModel;
     const controller = new AbortController();
     const deadline = setTimeout(
@@ -93,7 +100,7 @@ export class GenerationProcessor {
     );
     this.inFlight.set(record.id, controller);
     const batcher = new DeltaBatcher(
-      (text) => store.appendDelta(record.id, this.instance, text),
+      (text) => store.appendDelta({ id: record.id, instance: this.instance, text }),
       settings.generation.deltaFlushMs,
       settings.generation.deltaFlushChars,
     );
@@ -106,7 +113,7 @@ export class GenerationProcessor {
           : this.runtime.provider.generate(request, controller.signal),
       );
       await batcher.flush();
-      const hops = [...record.hops, hopOf(this.instance, response.model, Date.now() - startedAt)];
+      const attempts = [...record.attempts, hopOf(this.instance, response.model, Date.now() - startedAt)];
       const result: GenerationResult = {
         text: response.text,
         toolCalls: response.toolCalls,
@@ -114,11 +121,18 @@ export class GenerationProcessor {
         model: response.model,
         usage: response.usage,
         costUsd: response.costUsd,
-        hops,
+        hops: attempts.map(resultHopOf),
         latencyMs: Date.now() - record.createdAt,
       };
-      await store.complete(record.id, record.hop, this.instance, result);
-      await this.continuations.enqueue({ ...record, status: 'completed', result });
+      const completed = await store.complete({
+        id: record.id,
+        attempt: record.attempt,
+        instance: this.instance,
+        result,
+        attempts,
+      });
+      if (completed)
+        await this.context.continuations.enqueue({ ...record, status: 'completed', result, attempts });
       return 'completed';
     } catch (thrown) {
       batcher.discard();
@@ -127,19 +141,30 @@ export class GenerationProcessor {
         controller.signal.aborted && reason instanceof AtlasError
           ? reason
           : toAtlasError(thrown, this.instance);
-      // The record of a cancelled request was ended by the caller; nothing more to write.
-      if (error.kind === 'cancelled') return 'cancelled';
-      const hops = [...record.hops, hopOf(this.instance, model, Date.now() - startedAt, error)];
+      // The record of a cancelled request was ended by the caller; make sure its continuation exists.
+      if (error.kind === 'cancelled') {
+        const cancelled = await store.get(record.id);
+        if (cancelled) await this.context.continuations.enqueue(cancelled);
+        return 'cancelled';
+      }
+      const attempts = [...record.attempts, hopOf(this.instance, model, Date.now() - startedAt, error)];
       if (error.action(settings.generation.shortRateLimitWaitMs) === 'retry') {
         // A short 429: the whole instance waits, then this job runs again here.
         await worker.rateLimit(error.retryAfterMs ?? 1_000);
         throw Worker.RateLimitError();
       }
       if (error.action() === 'fail') {
-        await store.fail(record.id, record.hop, this.instance, error.toJSON(), hops);
+        await finishRequest(this.context, {
+          record,
+          attempt: record.attempt,
+          instance: this.instance,
+          status: 'failed',
+          error: error.toJSON(),
+          attempts,
+        });
         return 'failed';
       }
-      const outcome = await forwardRequest(this.context, record, error, hops, batcher.sent);
+      const outcome = await forwardRequest(this.context, record, error, attempts, batcher.sent);
       return outcome === 'forwarded' ? 'forwarded' : 'failed';
     } finally {
       clearTimeout(deadline);
@@ -169,7 +194,14 @@ export class GenerationProcessor {
         provider: this.instance,
       },
     );
-    await this.context.store.fail(record.id, record.hop, this.instance, error.toJSON(), record.hops);
+    await finishRequest(this.context, {
+      record,
+      attempt: record.attempt,
+      instance: this.instance,
+      status: 'failed',
+      error: error.toJSON(),
+      attempts: record.attempts,
+    });
     return 'failed';
   }
 }

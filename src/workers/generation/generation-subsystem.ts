@@ -2,10 +2,10 @@ import type { Worker } from 'bullmq';
 import type { Settings } from '../../shared/config/settings.js';
 import { ValidationError } from '../../shared/errors.js';
 import type { GenerationJob } from '../../shared/jobs.js';
+import { ContinuationQueues } from '../../shared/requests/continuations.js';
 import { GenerationQueues } from '../../shared/requests/generation-queues.js';
 import { RequestStore } from '../../shared/requests/request-store.js';
 import type { Subsystem } from '../worker-host.js';
-import { ContinuationQueues } from './continuations.js';
 import type { GenerationContext } from './generation-context.js';
 import { GenerationProcessor } from './generation-processor.js';
 import { sweepOnce } from './sweeper.js';
@@ -44,18 +44,16 @@ export function generationSubsystem(options: GenerationSubsystemOptions): Subsys
         keys,
         store: new RequestStore(redis, keys, settings.generation.recordTtlMs),
         queues: new GenerationQueues(redis, keys, settings.workers),
+        continuations: new ContinuationQueues(redis, keys, settings.workers),
         settings,
         log,
       };
-      const continuations = new ContinuationQueues(redis, keys);
       const processors = options.instances.map((instance) => {
         const instanceSettings = settings.providers[instance]!;
-        const processor = new GenerationProcessor(
-          context,
-          instance,
-          { provider: host.providers.get(instance), breaker: host.breakers.get(instance) },
-          continuations,
-        );
+        const processor = new GenerationProcessor(context, instance, {
+          provider: host.providers.get(instance),
+          breaker: host.breakers.get(instance),
+        });
         const rateLimit = instanceSettings.rateLimit;
         const worker: Worker<GenerationJob> = host.worker<GenerationJob>(
           keys.generationQueue(instance),
@@ -90,7 +88,7 @@ export function generationSubsystem(options: GenerationSubsystemOptions): Subsys
         serves: options.instances,
         async close() {
           if (sweeper) clearInterval(sweeper);
-          await continuations.close();
+          await context.continuations.close();
           await context.queues.close();
         },
       };

@@ -15,6 +15,7 @@ import {
 } from '../../shared/knowledge/ingest-jobs.js';
 import { chunkPointId, type StoredChunk, type VectorStore } from '../../shared/knowledge/vector-store.js';
 import type { Logger } from '../../shared/log.js';
+import { zodIssueError } from '../../shared/parse-with.js';
 import type { Provider } from '../../shared/providers/provider.js';
 import type { Prepared, PrepareTask } from './prepare-document.js';
 
@@ -43,7 +44,9 @@ export async function processDocument(
 ): Promise<DocumentOutcome> {
   const parsed = ingestDocumentJobSchema.safeParse(job.data);
   if (!parsed.success)
-    throw new UnrecoverableError(`job ${job.id}: not an ingestion job (${parsed.error.issues[0]?.message})`);
+    throw new UnrecoverableError(
+      `job ${job.id}: not an ingestion job (${zodIssueError(parsed.error, 'data').message})`,
+    );
   const { source, documentId } = parsed.data;
   const name = parsed.data.name;
   const options = parsed.data.options as ParsedIngestOptions;
@@ -131,7 +134,7 @@ export async function processBatch(
   const parsed = ingestBatchJobSchema.safeParse(job.data);
   if (!parsed.success)
     throw new UnrecoverableError(
-      `job ${job.id}: not an ingestion batch (${parsed.error.issues[0]?.message})`,
+      `job ${job.id}: not an ingestion batch (${zodIssueError(parsed.error, 'data').message})`,
     );
   const options = parsed.data.options as ParsedIngestOptions;
   const outcomes = Object.values(await job.getChildrenValues()) as DocumentOutcome[];
