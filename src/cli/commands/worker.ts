@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../../shared/errors.js';
-import { startWorkers } from '../../workers/generation/start-workers.js';
-import { startIngestionWorkers } from '../../workers/ingestion/start-ingestion-workers.js';
 import { flattenList } from '../list-option.js';
-import { openRuntime } from '../runtime.js';
 
 export function registerWorkerCommand(program: Command): void {
   program
@@ -20,6 +17,10 @@ export function registerWorkerCommand(program: Command): void {
           `expected a positive whole number, got '${options.concurrency}'`,
         );
       }
+      // Loaded here, not at start-up: `atlas --help` loads no BullMQ, Redis client or SDK.
+      const { openRuntime } = await import('../runtime.js');
+      const { startWorkers } = await import('../../workers/generation/start-workers.js');
+      const { startIngestionWorkers } = await import('../../workers/ingestion/start-ingestion-workers.js');
       const runtime = await openRuntime({ startRedisIfMissing: false, logLevel: 'info' });
       const providers = flattenList(options.providers);
       const fleet = await startWorkers({
