@@ -17,11 +17,13 @@ export function listProviders(options: { json?: boolean }, context: CliContext):
     models: instance.models.length,
     inDefaultOrder: settings.providerOrder.includes(instance.name),
   }));
-  if (options.json)
-    return printJson(
+  if (options.json) {
+    printJson(
       { strategy: settings.strategy, providerOrder: settings.providerOrder, instances: rows },
       context.print,
     );
+    return;
+  }
   printTable(
     rows.map((row) => ({ ...row, inDefaultOrder: row.inDefaultOrder ? 'yes' : 'no' })),
     context.print,
@@ -39,7 +41,10 @@ export function listModels(options: { provider?: string; json?: boolean }, conte
   const models = instances.flatMap((instance) =>
     instance.models.map((model) => ({ instance: instance.name, ...model })),
   );
-  if (options.json) return printJson({ catalogueDate, models }, context.print);
+  if (options.json) {
+    printJson({ catalogueDate, models }, context.print);
+    return;
+  }
   printTable(
     models.map((model) => ({
       instance: model.instance,
