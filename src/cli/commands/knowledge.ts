@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../../shared/errors.js';
-import { chunkerNames } from '../../shared/knowledge/ingest-jobs.js';
+import { chunkerNames } from '../../shared/knowledge/chunker-names.js';
 import type { CliContext } from '../context.js';
 
 const positive = (flag: string) => (value: string) => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { strategyNames } from '../../shared/config/settings.js';
+import { strategyNames } from '../../shared/config/strategy-names.js';
 import type { CliContext } from '../context.js';
 
 export interface QueryOptions {

@@ -1,6 +1,8 @@
 import * as z from 'zod';
 
-export const chunkerNames = ['fixed', 'recursive', 'markdown', 'semantic'] as const;
+import { chunkerNames } from './chunker-names.js';
+
+export { chunkerNames } from './chunker-names.js';
 
 /** How a batch is ingested; every document job of the batch carries it. */
 export const ingestOptionsSchema = z
