@@ -5,8 +5,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { AtlasClient } from '../src/producer/atlas-client.js';
 import { IngestionClient } from '../src/producer/ingestion-client.js';
-import { KnowledgeClient } from '../src/producer/knowledge-client.js';
 import type { Settings } from '../src/shared/config/settings.js';
 import { createKeys } from '../src/shared/keys.js';
 import { openStore } from '../src/shared/knowledge/open-store.js';
@@ -137,8 +137,8 @@ async function searchLatency(redisUrl: string): Promise<void> {
     ingestion: { knowledgeDirectory },
   });
   await fillForSearch(settings);
-  const redis = createRedis(redisUrl);
-  const knowledge = new KnowledgeClient(settings, redis, createKeys(prefix));
+  const client = new AtlasClient({ settings });
+  const knowledge = client.knowledge;
   try {
     const queries = labelledQueries().map((entry) => entry.query);
     for (const mode of ['keyword', 'semantic', 'hybrid'] as SearchMode[]) {
@@ -159,8 +159,7 @@ async function searchLatency(redisUrl: string): Promise<void> {
       );
     }
   } finally {
-    await knowledge.close();
-    redis.disconnect();
+    await client.close();
     await cleanup(redisUrl, prefix);
     rmSync(knowledgeDirectory, { recursive: true, force: true });
   }

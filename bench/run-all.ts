@@ -1,7 +1,15 @@
 // Runs every benchmark in its own process, one after another, so none skews another's figures.
 import { spawnSync } from 'node:child_process';
 
-for (const name of ['throughput', 'latency', 'failover', 'streaming', 'ingestion', 'retrieval']) {
+for (const name of [
+  'import-cost',
+  'throughput',
+  'latency',
+  'failover',
+  'streaming',
+  'ingestion',
+  'retrieval',
+]) {
   console.log(`# ${name}`);
   const result = spawnSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], { stdio: 'inherit' });
   if (result.status !== 0) process.exitCode = 1;

@@ -1,11 +1,8 @@
-import { IngestionClient } from '../../src/producer/ingestion-client.js';
-import { KnowledgeClient } from '../../src/producer/knowledge-client.js';
+import { AtlasClient } from '../../src/producer/atlas-client.js';
 import type { Settings } from '../../src/shared/config/settings.js';
-import { createKeys } from '../../src/shared/keys.js';
 import type { IngestSummary } from '../../src/shared/knowledge/ingest-jobs.js';
 import type { SearchMode } from '../../src/shared/knowledge/vector-store.js';
 import { createLogger } from '../../src/shared/log.js';
-import { createRedis } from '../../src/shared/redis.js';
 import { startIngestionWorkers } from '../../src/workers/ingestion/start-ingestion-workers.js';
 import {
   bm25Ranker,
@@ -38,17 +35,15 @@ export async function runRetrievalEvaluation(
   corpus: CorpusDocument[] = readmeCorpus(),
 ): Promise<RetrievalEvaluation> {
   const queries = labelledQueries();
-  const redis = createRedis(settings.redis.url);
-  const keys = createKeys(settings.redis.prefix);
   const workers = await startIngestionWorkers({ settings, log: createLogger({ level: 'silent' }) });
-  const ingestion = new IngestionClient(redis, keys);
-  const knowledge = new KnowledgeClient(settings, redis, keys);
+  const client = new AtlasClient({ settings });
+  const knowledge = client.knowledge;
   try {
-    const batch = await ingestion.ingest(
+    const batch = await knowledge.ingest(
       corpus.map((document) => document.path),
       { collection: 'readmes' },
     );
-    const summary = await ingestion.wait(batch.batchId);
+    const summary = await knowledge.wait(batch.batchId);
     const scores: ModeScore[] = [];
     for (const mode of modes) {
       scores.push(
@@ -65,8 +60,6 @@ export async function runRetrievalEvaluation(
     return { documents: corpus.length, queries: queries.length, summary, scores };
   } finally {
     await workers.close();
-    await ingestion.close();
-    await knowledge.close();
-    redis.disconnect();
+    await client.close();
   }
 }

@@ -1,5 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { isAtlasError } from '../shared/errors.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerKnowledgeCommands } from './commands/knowledge.js';
@@ -7,34 +6,49 @@ import { registerModelsCommand, registerProvidersCommand } from './commands/prov
 import { registerQueryCommand } from './commands/query.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerWorkerCommand } from './commands/worker.js';
+import { type CliContext, processContext } from './context.js';
 
-export function buildProgram(): Command {
+/**
+ * The `atlas` program. Commands are registered with their options only: each loads its implementation
+ * (and with it BullMQ, Redis, stores, SDKs) when it runs, so `atlas --help` loads none of them.
+ * Commander never exits the process itself: `runCli` turns its outcome into an exit code.
+ */
+export function buildProgram(context: CliContext = processContext()): Command {
   const program = new Command('atlas')
     .description('Distributed job queue for LLM work: generation across providers with failover, on Redis.')
     .option('--verbose', 'show stack traces of errors')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => context.write(text),
+      writeErr: (text) => context.warn(text.replace(/\n$/, '')),
+    })
     .showHelpAfterError('(run with --help for usage)');
-  registerQueryCommand(program);
+  registerQueryCommand(program, context);
   registerWorkerCommand(program);
-  registerStatusCommand(program);
-  registerDoctorCommand(program);
-  registerProvidersCommand(program);
-  registerModelsCommand(program);
-  registerKnowledgeCommands(program);
-  registerDemoCommand(program);
+  registerStatusCommand(program, context);
+  registerDoctorCommand(program, context);
+  registerProvidersCommand(program, context);
+  registerModelsCommand(program, context);
+  registerKnowledgeCommands(program, context);
+  registerDemoCommand(program, context);
   return program;
 }
 
-/** Runs the CLI; errors become one readable line (stack traces only with --verbose) and an exit code. */
-export async function runCli(argv: string[]): Promise<void> {
-  const program = buildProgram();
+/**
+ * Runs the CLI and resolves to its exit code; errors become one readable line (stack traces only with
+ * --verbose). It never calls process.exit, so it can run inside another process.
+ */
+export async function runCli(argv: string[], context: CliContext = processContext()): Promise<number> {
+  const program = buildProgram(context);
   try {
     await program.parseAsync(argv);
+    return context.exitCode ?? 0;
   } catch (error) {
-    if (error instanceof CommanderError) process.exit(error.exitCode);
-    const verbose = argv.includes('--verbose');
+    if (error instanceof CommanderError) return error.exitCode;
+    const { isAtlasError } = await import('../shared/errors.js');
     const message = error instanceof Error ? error.message : String(error);
-    console.error(`atlas: ${isAtlasError(error) ? `${message} [${error.kind}]` : message}`);
-    if (verbose && error instanceof Error && error.stack) console.error(error.stack);
-    process.exit(isAtlasError(error) && error.kind === 'invalid_request' ? 2 : 1);
+    context.warn(`atlas: ${isAtlasError(error) ? `${message} [${error.kind}]` : message}`);
+    if (argv.includes('--verbose') && error instanceof Error && error.stack) context.warn(error.stack);
+    return isAtlasError(error) && error.kind === 'invalid_request' ? 2 : 1;
   }
 }

@@ -1,5 +1,6 @@
 import { loadSettings, type Settings } from '../shared/config/settings.js';
 import { createLogger, type Logger } from '../shared/log.js';
+import { type CliContext, processContext } from './context.js';
 import { type RedisHandle, useOrStartRedis } from './local-redis.js';
 
 export interface CliRuntime {
@@ -16,15 +17,17 @@ export interface CliRuntime {
 export async function openRuntime(options: {
   startRedisIfMissing: boolean;
   logLevel?: string;
+  context?: CliContext;
 }): Promise<CliRuntime> {
-  const loaded = loadSettings();
-  const explicit = !options.startRedisIfMissing || Boolean(process.env['REDIS_URL']);
+  const context = options.context ?? processContext();
+  const loaded = loadSettings({ env: context.env });
+  const explicit = !options.startRedisIfMissing || Boolean(context.env['REDIS_URL']);
   const redis = await useOrStartRedis(loaded.redis.url, explicit);
   if (redis.owned)
-    console.error(`atlas: no Redis at ${loaded.redis.url}; started a temporary one at ${redis.url}`);
+    context.warn(`atlas: no Redis at ${loaded.redis.url}; started a temporary one at ${redis.url}`);
   const settings: Settings = { ...loaded, redis: { ...loaded.redis, url: redis.url } };
   const log = createLogger({
-    level: process.env['ATLAS_LOG_LEVEL'] ? settings.log.level : (options.logLevel ?? 'warn'),
+    level: context.env['ATLAS_LOG_LEVEL'] ? settings.log.level : (options.logLevel ?? 'warn'),
     redactPrompts: settings.log.redactPrompts,
   });
   return { settings, redis, log, close: () => redis.stop() };

@@ -5,8 +5,6 @@ import { AtlasError, RequestFailedError, ValidationError } from '../shared/error
 import type { GenerationEvent, GenerationRequest, GenerationResult } from '../shared/jobs.js';
 import { resultHopOf } from '../shared/jobs.js';
 import { createKeys, type Keys } from '../shared/keys.js';
-import type { IngestOptions } from '../shared/knowledge/ingest-jobs.js';
-import type { SearchHit } from '../shared/knowledge/vector-store.js';
 import { createRedis, type Redis } from '../shared/redis.js';
 import { ContinuationQueues } from '../shared/requests/continuations.js';
 import { finishRequest } from '../shared/requests/finish-request.js';
@@ -18,10 +16,8 @@ import {
   type RequestRecord,
   RequestStore,
 } from '../shared/requests/request-store.js';
-import { promptWithSources } from './answer-with-sources.js';
 import { EventHub } from './event-hub.js';
-import { IngestionClient, type SubmittedBatch } from './ingestion-client.js';
-import { KnowledgeClient, type SearchRequest } from './knowledge-client.js';
+import { KnowledgeClient } from './knowledge-client.js';
 import { PlanBuilder } from './plan-builder.js';
 import { validateRequest } from './validate-request.js';
 
@@ -59,9 +55,7 @@ export class AtlasClient {
   private readonly planner: PlanBuilder;
   private hub: EventHub | undefined;
   private reader: Redis | undefined;
-  /** Batch ingestion: `ingest`, `wait` for a summary, `progress`. */
-  readonly ingestion: IngestionClient;
-  /** Search and documents of the knowledge base. */
+  /** The knowledge base: `ingest`, `wait`, `progress`, `search`, `ask`, `documents`. */
   readonly knowledge: KnowledgeClient;
 
   constructor(options: AtlasClientOptions = {}) {
@@ -72,40 +66,9 @@ export class AtlasClient {
     this.queues = new GenerationQueues(this.redis, this.keys, this.settings.workers);
     this.continuations = new ContinuationQueues(this.redis, this.keys, this.settings.workers);
     this.planner = new PlanBuilder(this.settings, this.redis, this.keys, this.queues);
-    this.ingestion = new IngestionClient(this.redis, this.keys, this.settings.workers);
-    this.knowledge = new KnowledgeClient(this.settings, this.redis, this.keys);
-  }
-
-  /** Enqueues a batch ingestion (one job per document under one parent); resolves once accepted. */
-  ingest(sources: readonly string[], options: IngestOptions): Promise<SubmittedBatch> {
-    return this.ingestion.ingest(sources, options);
-  }
-
-  /**
-   * Retrieval-augmented generation: searches the collection, then generates through the queue (with
-   * every failover of the generation path) and returns the answer with the chunks it was given.
-   */
-  async ask(
-    question: string,
-    options: SearchRequest & Omit<GenerationRequest, 'prompt' | 'messages' | 'system'>,
-  ): Promise<GenerationResult & { citations: SearchHit[] }> {
-    const { collection, mode, k, where, whereDocument, embedder, embeddingModel, ...generation } = options;
-    const citations = await this.search(question, {
-      collection,
-      ...(mode ? { mode } : {}),
-      ...(k ? { k } : {}),
-      ...(where ? { where } : {}),
-      ...(whereDocument ? { whereDocument } : {}),
-      ...(embedder ? { embedder } : {}),
-      ...(embeddingModel ? { embeddingModel } : {}),
-    });
-    const result = await this.generate({ ...generation, ...promptWithSources(question, citations) });
-    return { ...result, citations };
-  }
-
-  /** Searches a collection: semantic, keyword or hybrid, with metadata and document-text filters. */
-  search(query: string, request: SearchRequest): Promise<SearchHit[]> {
-    return this.knowledge.search(query, request);
+    this.knowledge = new KnowledgeClient(this.settings, this.redis, this.keys, (request) =>
+      this.generate(request),
+    );
   }
 
   /** The routing plan a request would get now, without enqueueing it. */
@@ -223,7 +186,6 @@ export class AtlasClient {
   }
 
   async close(): Promise<void> {
-    await this.ingestion.close();
     await this.knowledge.close();
     await this.hub?.close();
     this.reader?.disconnect();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect, deletePrefix, freshPrefix, redisUrl } from '../support/redis.js';
-import { runCli, runCliInTerminal } from '../support/run-cli.js';
+import { runCliInProcess, runCliInTerminal } from '../support/run-cli.js';
 
 const prefix = freshPrefix('cli-knowledge');
 const folder = mkdtempSync(join(tmpdir(), 'atlas-cli-docs-'));
@@ -27,11 +27,11 @@ describe('atlas ingest, search and docs', () => {
         join(folder, `note-${i}.md`),
         `# Note ${i}\n\nTopic ${i % 3 === 0 ? 'redis queues' : 'provider breakers'} number ${i}.`,
       );
-    const ingest = await runCli(['ingest', folder, '--collection', 'notes', '--json'], environment, 60_000);
+    const ingest = await runCliInProcess(['ingest', folder, '--collection', 'notes', '--json'], environment);
     expect(ingest.stderr).toContain('ingesting in this process');
     expect(JSON.parse(ingest.stdout)).toMatchObject({ added: 12, failed: 0, embedding: { kind: 'lexical' } });
 
-    const search = await runCli(
+    const search = await runCliInProcess(
       [
         'search',
         '-q',
@@ -48,22 +48,21 @@ describe('atlas ingest, search and docs', () => {
     expect(hits.map((hit) => hit.metadata.source)).toEqual(['note-3.md']);
 
     const list = JSON.parse(
-      (await runCli(['docs', 'list', '--collection', 'notes', '--json'], environment)).stdout,
+      (await runCliInProcess(['docs', 'list', '--collection', 'notes', '--json'], environment)).stdout,
     ) as Array<{ documentId: string; source: string }>;
     expect(list).toHaveLength(12);
     const target = list.find((entry) => entry.source === 'note-0.md')!;
-    const removed = await runCli(
+    const removed = await runCliInProcess(
       ['docs', 'delete', target.documentId, '--collection', 'notes', '--json'],
       environment,
     );
     expect(JSON.parse(removed.stdout)).toMatchObject({ removedChunks: 1 });
-    const again = await runCli(['ingest', folder, '--collection', 'notes', '--json'], environment, 60_000);
+    const again = await runCliInProcess(['ingest', folder, '--collection', 'notes', '--json'], environment);
     expect(JSON.parse(again.stdout)).toMatchObject({ added: 1, skipped: 11 });
 
-    const answer = await runCli(
+    const answer = await runCliInProcess(
       ['query', '-q', 'What about redis queues?', '--knowledge', 'notes', '--providers', 'mock', '--json'],
       environment,
-      60_000,
     );
     const rag = JSON.parse(answer.stdout) as {
       text: string;
@@ -74,13 +73,13 @@ describe('atlas ingest, search and docs', () => {
     expect(rag.text).toContain(`[1] (${rag.citations[0]!.metadata.source})`);
     expect(rag.text).toContain('Question: What about redis queues?');
 
-    const bad = await runCli(
+    const bad = await runCliInProcess(
       ['search', '-q', 'x', '--collection', 'notes', '--where', '{"year": {"$between": 1}}'],
       environment,
     );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/where\.year\.\$between: unknown operator/);
-    const missing = await runCli(['search', '-q', 'x', '--collection', 'nope'], environment);
+    const missing = await runCliInProcess(['search', '-q', 'x', '--collection', 'nope'], environment);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/collection: no collection 'nope'; ingest documents into it first/);
   }, 90_000);

@@ -6,7 +6,7 @@ import { loadSettings } from '../../src/shared/config/settings.js';
 import { createLogger } from '../../src/shared/log.js';
 import { startWorkers } from '../../src/workers/generation/start-workers.js';
 import { connect, deletePrefix, freshPrefix, redisUrl } from '../support/redis.js';
-import { runCli } from '../support/run-cli.js';
+import { runCli, runCliInProcess } from '../support/run-cli.js';
 
 const prefix = freshPrefix('cli');
 let env: Record<string, string>;
@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 describe('the atlas command', () => {
-  it('answers a query, serving it in-process when no worker runs', async () => {
+  it('answers a query, serving it in-process when no worker runs (a real process)', async () => {
     const result = await runCli(['query', '-q', 'What is the capital of France?', '--json'], env);
     expect(result.code).toBe(0);
     const answer = JSON.parse(result.stdout) as { provider: string; text: string };
@@ -48,12 +48,12 @@ describe('the atlas command', () => {
   });
 
   it('changes the plan with --capabilities and --task-type (lists with spaces or commas)', async () => {
-    const plain = await runCli(
+    const plain = await runCliInProcess(
       ['query', '-q', 'hello there', '--providers', 'basic', 'advanced', '--plan', '--json'],
       env,
     );
     expect(JSON.parse(plain.stdout)[0].instance).toBe('basic');
-    const byCapability = await runCli(
+    const byCapability = await runCliInProcess(
       [
         'query',
         '-q',
@@ -74,7 +74,7 @@ describe('the atlas command', () => {
     expect(JSON.parse(byCapability.stdout).map((step: { instance: string }) => step.instance)).toEqual([
       'advanced',
     ]);
-    const byTask = await runCli(
+    const byTask = await runCliInProcess(
       [
         'query',
         '-q',
@@ -95,7 +95,7 @@ describe('the atlas command', () => {
   });
 
   it('streams an answer', async () => {
-    const result = await runCli(
+    const result = await runCliInProcess(
       ['query', '-q', 'stream this please', '--providers', 'advanced', '--stream'],
       env,
     );
@@ -112,7 +112,7 @@ describe('the atlas command', () => {
     });
     try {
       for (let i = 0; i < 3; i++) {
-        const result = await runCli(
+        const result = await runCliInProcess(
           [
             'query',
             '-q',
@@ -128,7 +128,7 @@ describe('the atlas command', () => {
         );
         expect(JSON.parse(result.stdout).provider).toBe('basic');
       }
-      const status = await runCli(['status', '--json'], env);
+      const status = await runCliInProcess(['status', '--json'], env);
       expect(status.code).toBe(0);
       const report = JSON.parse(status.stdout) as {
         instances: Array<{ instance: string; breaker: string; liveWorkers: number }>;
@@ -146,11 +146,13 @@ describe('the atlas command', () => {
   });
 
   it('lists providers and models as JSON', async () => {
-    const providers = JSON.parse((await runCli(['providers', '--json'], env)).stdout) as {
+    const providers = JSON.parse((await runCliInProcess(['providers', '--json'], env)).stdout) as {
       instances: Array<{ name: string }>;
     };
     expect(providers.instances.map((instance) => instance.name)).toEqual(['basic', 'advanced', 'flaky']);
-    const models = JSON.parse((await runCli(['models', '--provider', 'advanced', '--json'], env)).stdout) as {
+    const models = JSON.parse(
+      (await runCliInProcess(['models', '--provider', 'advanced', '--json'], env)).stdout,
+    ) as {
       catalogueDate: string;
       models: Array<{ id: string; contextWindow: number }>;
     };
@@ -159,21 +161,22 @@ describe('the atlas command', () => {
   });
 
   it('says what is wrong with a flag, in one line, with exit code 2', async () => {
+    // A real process: the exit code is the process's own.
     const result = await runCli(['query', '-q', 'x', '--provider-strategy', 'fastest'], env);
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe(
       "atlas: --provider-strategy: expected one of failover, round_robin, cost_optimized, task_aware, queue_aware, got 'fastest' [invalid_request]",
     );
-    const unknown = await runCli(['query', '-q', 'x', '--providers', 'nope'], env);
+    const unknown = await runCliInProcess(['query', '-q', 'x', '--providers', 'nope'], env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/request\.providers\[0\]: unknown provider instance 'nope'/);
     expect(unknown.stderr).not.toMatch(/\n\s+at /);
-    const capability = await runCli(['query', '-q', 'x', '--capabilities', 'telepathy:strong'], env);
+    const capability = await runCliInProcess(['query', '-q', 'x', '--capabilities', 'telepathy:strong'], env);
     expect(capability.stderr).toMatch(/unknown capability 'telepathy'/);
   });
 
   it('runs the demo end to end and leaves no keys behind', async () => {
-    const result = await runCli(['demo'], { REDIS_URL: redisUrl() }, 60_000);
+    const result = await runCliInProcess(['demo'], { REDIS_URL: redisUrl() });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('round_robin');
     expect(result.stdout).toMatch(/mock-flaky\s+breaker open/);

@@ -7,7 +7,7 @@ import { loadSettings } from '../../src/shared/config/settings.js';
 import { createLogger } from '../../src/shared/log.js';
 import { createRedis, type Redis } from '../../src/shared/redis.js';
 import { startWorkers, type WorkerFleet } from '../../src/workers/generation/start-workers.js';
-import { runCli } from '../support/run-cli.js';
+import { runCliInProcess } from '../support/run-cli.js';
 
 describe('atlas doctor', () => {
   let server: Awaited<ReturnType<typeof startRedisServer>>;
@@ -40,7 +40,7 @@ describe('atlas doctor', () => {
   });
 
   it('passes a healthy deployment and fails one whose Redis may evict jobs, saying to set noeviction', async () => {
-    const healthy = await runCli(['doctor', '--json'], env);
+    const healthy = await runCliInProcess(['doctor', '--json'], env);
     expect(healthy.stderr).toBe('');
     const findings = JSON.parse(healthy.stdout) as Array<{ check: string; status: string }>;
     expect(findings.filter((finding) => finding.status !== 'ok')).toEqual([]);
@@ -57,7 +57,7 @@ describe('atlas doctor', () => {
     expect(healthy.code).toBe(0);
 
     await redis.config('SET', 'maxmemory-policy', 'allkeys-lru');
-    const evicting = await runCli(['doctor'], env);
+    const evicting = await runCliInProcess(['doctor'], env);
     expect(evicting.code).toBe(1);
     expect(evicting.stdout).toMatch(/fail\s+maxmemory-policy\s+'allkeys-lru'/);
     expect(evicting.stdout).toMatch(/fix: maxmemory-policy: set maxmemory-policy noeviction/);

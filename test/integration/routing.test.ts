@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AtlasClient } from '../../src/producer/atlas-client.js';
 import { createHarness, type Harness, mockInstances } from '../support/generation-harness.js';
-import { runCli } from '../support/run-cli.js';
+import { runCliInProcess } from '../support/run-cli.js';
 
 let harness: Harness;
 const extraClients: AtlasClient[] = [];
@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 describe('routing plans from the fleet', () => {
-  it('spreads round-robin evenly across two producer processes sharing the Redis counter', async () => {
+  it('spreads round-robin evenly across two producers sharing the Redis counter', async () => {
     harness = await createHarness({ providers: mockInstances('a', 'b', 'c'), strategy: 'round_robin' });
     const dir = mkdtempSync(join(tmpdir(), 'atlas-rr-'));
     const config = join(dir, 'atlas.config.json');
@@ -23,7 +23,9 @@ describe('routing plans from the fleet', () => {
       config,
       JSON.stringify({ providers: mockInstances('a', 'b', 'c'), strategy: 'round_robin' }),
     );
-    const otherProcess = {
+    // The other producer is the CLI, with its own settings and Redis connections: only the counter in
+    // Redis is shared.
+    const otherProducer = {
       REDIS_URL: harness.settings.redis.url,
       ATLAS_PREFIX: harness.settings.redis.prefix,
       ATLAS_CONFIG: config,
@@ -31,9 +33,9 @@ describe('routing plans from the fleet', () => {
     const first: string[] = [];
     for (let i = 0; i < 6; i++) {
       first.push((await harness.client.plan({ prompt: `q${i}`, providers: ['a', 'b', 'c'] }))[0]!.instance);
-      const result = await runCli(
+      const result = await runCliInProcess(
         ['query', '-q', `q${i}`, '--providers', 'a', 'b', 'c', '--plan', '--json'],
-        otherProcess,
+        otherProducer,
       );
       first.push(JSON.parse(result.stdout)[0].instance);
     }
@@ -42,8 +44,7 @@ describe('routing plans from the fleet', () => {
     );
     expect(counts).toEqual({ a: 4, b: 4, c: 4 });
     expect(first.slice(0, 3)).toEqual(['a', 'b', 'c']);
-    // Six CLI processes, one after another: their start-up is slow while other suites load the cores.
-  }, 90_000);
+  });
 
   it('routes cost-optimized to the cheapest model and task-aware to the strongest', async () => {
     harness = await createHarness({

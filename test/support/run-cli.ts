@@ -1,9 +1,45 @@
 import { spawn } from 'node:child_process';
+import { Writable } from 'node:stream';
+import type { CliContext } from '../../src/cli/context.js';
+import { runCli as runCliProgram } from '../../src/cli/program.js';
 
 export interface CliResult {
   code: number | null;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * Runs the `atlas` command in this process, as `atlas` would run it with this environment (the test's
+ * own, with `env` over it), capturing what it prints. No process start-up: use it for most checks and
+ * `runCli` for the few that must see a real process (exit codes, a terminal).
+ */
+export async function runCliInProcess(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const context: CliContext = {
+    env: { ...process.env, ATLAS_LOG_LEVEL: 'silent', ...env },
+    print: (line = '') => {
+      stdout += `${line}\n`;
+    },
+    write: (text) => {
+      stdout += text;
+    },
+    warn: (line) => {
+      stderr += `${line}\n`;
+    },
+    progress: new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        stderr += chunk.toString();
+        done();
+      },
+    }),
+  };
+  const code = await runCliProgram(['node', 'atlas', ...args], context);
+  return { code, stdout, stderr };
 }
 
 /** Runs the `atlas` command from source in a child process. */

@@ -1,84 +1,23 @@
 import type { Command } from 'commander';
-import type { ProviderInstanceSettings } from '../../shared/config/provider-settings.js';
-import { loadSettings } from '../../shared/config/settings.js';
-import { catalogueDate } from '../../shared/providers/catalogue.js';
-import { ProviderRegistry } from '../../shared/providers/registry.js';
-import { printJson, printTable } from '../output.js';
+import type { CliContext } from '../context.js';
 
-export function registerProvidersCommand(program: Command): void {
+export function registerProvidersCommand(program: Command, context: CliContext): void {
   program
     .command('providers')
     .description('list the configured provider instances')
     .option('--json', 'print as JSON')
-    .action((options: { json?: boolean }) => {
-      const settings = loadSettings();
-      const registry = new ProviderRegistry(settings);
-      const rows = registry.instances().map((instance) => ({
-        name: instance.name,
-        type: instance.type,
-        defaultModel: instance.defaultModel,
-        endpoint: endpointOf(instance.settings),
-        key: keyStatus(instance.settings),
-        models: instance.models.length,
-        inDefaultOrder: settings.providerOrder.includes(instance.name),
-      }));
-      if (options.json)
-        return printJson({
-          strategy: settings.strategy,
-          providerOrder: settings.providerOrder,
-          instances: rows,
-        });
-      printTable(rows.map((row) => ({ ...row, inDefaultOrder: row.inDefaultOrder ? 'yes' : 'no' })));
-      console.log(
-        `default strategy: ${settings.strategy}; default order: ${settings.providerOrder.join(', ')}`,
-      );
-    });
+    .action(async (options: { json?: boolean }) =>
+      (await import('./providers-action.js')).listProviders(options, context),
+    );
 }
 
-export function registerModelsCommand(program: Command): void {
+export function registerModelsCommand(program: Command, context: CliContext): void {
   program
     .command('models')
-    .description(
-      `list the model catalogue (prices as of ${catalogueDate}): capabilities, prices, context windows`,
-    )
+    .description('list the model catalogue: capabilities, prices (with their date), context windows')
     .option('--provider <name>', 'only the models of this instance')
     .option('--json', 'print as JSON')
-    .action((options: { provider?: string; json?: boolean }) => {
-      const registry = new ProviderRegistry(loadSettings());
-      const instances = options.provider
-        ? [registry.instance(options.provider, '--provider')]
-        : registry.instances();
-      const models = instances.flatMap((instance) =>
-        instance.models.map((model) => ({ instance: instance.name, ...model })),
-      );
-      if (options.json) return printJson({ catalogueDate, models });
-      printTable(
-        models.map((model) => ({
-          instance: model.instance,
-          model: model.id,
-          'in $/M': model.inputPricePerMillion,
-          'out $/M': model.outputPricePerMillion,
-          context: model.contextWindow,
-          capabilities: Object.entries(model.capabilities)
-            .filter(([, strength]) => strength >= 3)
-            .map(([name, strength]) => `${name}:${strength === 4 ? 'exceptional' : 'strong'}`)
-            .join(' '),
-        })),
-      );
-      console.log(`prices per million tokens, as of ${catalogueDate}; capabilities shown: strong and above`);
-    });
-}
-
-function endpointOf(settings: ProviderInstanceSettings): string {
-  if (settings.type === 'openai') return settings.baseURL ?? 'https://api.openai.com/v1';
-  if (settings.type === 'anthropic') return settings.baseURL ?? 'https://api.anthropic.com';
-  if (settings.type === 'ollama') return settings.host ?? 'http://127.0.0.1:11434';
-  return 'in-process';
-}
-
-function keyStatus(settings: ProviderInstanceSettings): string {
-  if (settings.type === 'openai' || settings.type === 'anthropic') {
-    return process.env[settings.apiKeyEnv] ? `${settings.apiKeyEnv} set` : `${settings.apiKeyEnv} missing`;
-  }
-  return 'not needed';
+    .action(async (options: { provider?: string; json?: boolean }) =>
+      (await import('./providers-action.js')).listModels(options, context),
+    );
 }

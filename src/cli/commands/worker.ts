@@ -1,10 +1,7 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../../shared/errors.js';
-import { generationInstances, generationSubsystem } from '../../workers/generation/generation-subsystem.js';
-import { ingestionSubsystem } from '../../workers/ingestion/ingestion-subsystem.js';
-import { type Subsystem, startWorkerHost } from '../../workers/worker-host.js';
+import type { Subsystem } from '../../workers/worker-host.js';
 import { flattenList } from '../list-option.js';
-import { openRuntime } from '../runtime.js';
 
 interface WorkerOptions {
   providers?: string[];
@@ -30,6 +27,13 @@ export function registerWorkerCommand(program: Command): void {
           `expected a positive whole number, got '${options.concurrency}'`,
         );
       }
+      // Loaded here, not at start-up: `atlas --help` loads no BullMQ, Redis client or SDK.
+      const { openRuntime } = await import('../runtime.js');
+      const { generationInstances, generationSubsystem } = await import(
+        '../../workers/generation/generation-subsystem.js'
+      );
+      const { ingestionSubsystem } = await import('../../workers/ingestion/ingestion-subsystem.js');
+      const { startWorkerHost } = await import('../../workers/worker-host.js');
       const runtime = await openRuntime({ startRedisIfMissing: false, logLevel: 'info' });
       const { settings, log } = runtime;
       const named = flattenList(options.providers);

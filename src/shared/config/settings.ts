@@ -6,17 +6,10 @@ import { zodIssueError } from '../parse-with.js';
 import { builtInInstances, defaultOrder } from './built-in-instances.js';
 import { type Environment, environmentInput } from './environment.js';
 import { instanceName, providerInstanceSchema } from './provider-settings.js';
+import { strategyNames } from './strategy-names.js';
 import { timerMs } from './timer.js';
 
-/** Strategies that turn a request into an ordered routing plan. */
-export const strategyNames = [
-  'failover',
-  'round_robin',
-  'cost_optimized',
-  'task_aware',
-  'queue_aware',
-] as const;
-export type StrategyName = (typeof strategyNames)[number];
+export { type StrategyName, strategyNames } from './strategy-names.js';
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

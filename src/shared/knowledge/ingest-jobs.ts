@@ -1,7 +1,8 @@
 import * as z from 'zod';
+import { chunkerNames } from './chunker-names.js';
 import { collectionNameSchema } from './collection-name.js';
 
-export const chunkerNames = ['fixed', 'recursive', 'markdown', 'semantic'] as const;
+export { chunkerNames } from './chunker-names.js';
 
 /** How a batch is ingested; every document job of the batch carries it. */
 export const ingestOptionsSchema = z

@@ -61,6 +61,7 @@ export function missingCollection(name: string): ValidationError {
 export interface VectorStore {
   /** Creates the collection, or checks that an existing one has the same embedding model and size. */
   ensureCollection(info: CollectionInfo, options?: EnsureOptions): Promise<void>;
+  /** Writes chunks by their point id (`chunkPointId`): a chunk written again replaces itself. The collection must exist. */
   upsert(collection: string, chunks: StoredChunk[]): Promise<void>;
   /** Deletes all of a document's chunks. Returns how many went. */
   deleteDocument(collection: string, documentId: string): Promise<number>;
@@ -73,10 +74,17 @@ export interface VectorStore {
     documentId: string,
     versions: { current: number; keep: number },
   ): Promise<{ deleted: number; superseded: number }>;
+  /** Chunks in a collection that match the filters, superseded versions left out unless `where` names `version`. */
   count(collection: string, filter?: { where?: Where; whereDocument?: WhereDocument }): Promise<number>;
   /** Merges small writes and drops superseded files, where a store needs it (the embedded one). */
   compact?(collection: string): Promise<void>;
+  /**
+   * The best `k` chunks for a query: `semantic` by the vector, `keyword` by full-text (BM25) on the text,
+   * `hybrid` both fused by reciprocal rank; filtered by `where` and `whereDocument`, best first.
+   * An unknown collection is a ValidationError naming it.
+   */
   search(collection: string, options: SearchOptions): Promise<SearchHit[]>;
+  /** Releases connections and handles; the store is not used after. */
   close(): Promise<void>;
 }
 

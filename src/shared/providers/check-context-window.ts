@@ -1,5 +1,5 @@
 import { AtlasError } from '../errors.js';
-import type { ModelInfo } from './catalogue.js';
+import type { ModelInfo } from './model-info.js';
 import type { ProviderRequest } from './provider.js';
 
 /** A rough token count (four characters a token): enough to catch prompts far over a window. */

@@ -4,13 +4,10 @@ import {
   parseInstance,
 } from '../config/provider-settings.js';
 import { ValidationError } from '../errors.js';
-import { AnthropicProvider } from './anthropic/anthropic-provider.js';
-import { builtInCatalogue, type ModelInfo } from './catalogue.js';
-import { MockProvider } from './mock/mock-provider.js';
-import { OllamaProvider } from './ollama/ollama-provider.js';
-import { OpenAIProvider } from './openai/openai-provider.js';
+import { builtInCatalogue, detectProviderType, type ModelInfo } from './catalogue.js';
 import type { Provider } from './provider.js';
-import { detectProviderType } from './registry.js';
+import type { ProviderFactoryOptions } from './provider-definition.js';
+import { providerDefinitions } from './provider-definitions.js';
 
 export interface CreateProviderOptions {
   /** Instance name. @default the type */
@@ -26,15 +23,20 @@ export interface CreateProviderOptions {
   catalogue?: readonly ModelInfo[];
 }
 
-/** Builds one provider instance from a type (or a model name) and settings, as the seed's create_provider did. */
+const typeList = providerDefinitions.map((definition) => definition.type).join(', ');
+
+/**
+ * Builds one provider instance from a type (or a model name) and settings, as the seed's
+ * create_provider did. Synchronous; the provider's SDK loads on its first call.
+ */
 export function createProvider(options: CreateProviderOptions): Provider {
   const type = options.type ?? (options.model ? detectProviderType(options.model) : undefined);
   if (!type) {
     throw new ValidationError(
       options.model ? 'model' : 'type',
       options.model
-        ? `cannot tell the provider of model '${options.model}'; give type: openai, anthropic, ollama or mock`
-        : 'expected a provider type (openai, anthropic, ollama, mock) or a model name',
+        ? `cannot tell the provider of model '${options.model}'; give type: ${typeList.replace(/, (?=[^,]*$)/, ' or ')}`
+        : `expected a provider type (${typeList}) or a model name`,
     );
   }
   const name = options.name ?? type;
@@ -52,15 +54,9 @@ export function providerFromSettings(
   catalogue: readonly ModelInfo[] = builtInCatalogue,
   apiKey?: string,
 ): Provider {
-  const withKey = apiKey ? { apiKey } : {};
-  switch (settings.type) {
-    case 'openai':
-      return new OpenAIProvider({ name, settings, catalogue, ...withKey });
-    case 'anthropic':
-      return new AnthropicProvider({ name, settings, catalogue, ...withKey });
-    case 'ollama':
-      return new OllamaProvider({ name, settings, catalogue });
-    case 'mock':
-      return new MockProvider({ name, settings, catalogue });
-  }
+  const definition = providerDefinitions.find((candidate) => candidate.type === settings.type);
+  if (!definition) throw new ValidationError('type', `unknown provider type '${settings.type}'`);
+  // The definition found is the one whose schema parsed these settings.
+  const create = definition.create as (options: ProviderFactoryOptions<ProviderInstanceSettings>) => Provider;
+  return create({ name, settings, catalogue, ...(apiKey ? { apiKey } : {}) });
 }

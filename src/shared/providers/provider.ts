@@ -59,11 +59,21 @@ export interface HealthReport {
 export interface Provider {
   /** Instance name (`openai`, `mock-b`); queues and breakers are per instance. */
   readonly name: string;
+  /** Provider type (`openai`, `anthropic`, `ollama`, `mock`): which definition built it. */
   readonly type: ProviderType;
+  /** Model used when a request names none: the instance's `defaultModel`, else the type's default. */
   readonly defaultModel: string;
+  /**
+   * One completion. Rejects with an `AtlasError` whose kind decides retry, failover or failure; an
+   * aborted `signal` rejects with kind `cancelled`. The call is bounded by the instance's `timeoutMs`.
+   */
   generate(request: ProviderRequest, signal?: AbortSignal): Promise<ProviderResponse>;
+  /**
+   * The same call, streamed: text deltas and tool calls as they arrive, always ending with one `finish`
+   * part that carries the whole response. Errors are thrown from the iteration, mapped as in `generate`.
+   */
   stream(request: ProviderRequest, signal?: AbortSignal): AsyncIterable<StreamPart>;
-  /** Present on providers that can embed. */
+  /** Embeds texts in order, one vector each. Present only on providers that can embed. */
   embed?(texts: string[], options?: EmbedOptions): Promise<EmbedResult>;
   /** Checks the key and reachability with the cheapest call the provider has. */
   checkHealth(signal?: AbortSignal): Promise<HealthReport>;

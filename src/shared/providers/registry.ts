@@ -4,6 +4,8 @@ import { ValidationError } from '../errors.js';
 import type { Requirements } from './capabilities.js';
 import { builtInCatalogue, defaultModels, findModel, type ModelInfo } from './catalogue.js';
 
+export { detectProviderType } from './catalogue.js';
+
 export interface InstanceInfo {
   name: string;
   type: ProviderType;
@@ -88,14 +90,4 @@ export class ProviderRegistry {
     }
     return matches.sort((a, b) => b.score - a.score);
   }
-}
-
-/** The provider type a model name belongs to, as the seed's detect_provider_from_model. */
-export function detectProviderType(model: string): ProviderType | undefined {
-  const name = model.toLowerCase();
-  if (/^(gpt-|o1|o3|o4|chatgpt|text-embedding-)/.test(name)) return 'openai';
-  if (name.startsWith('claude')) return 'anthropic';
-  if (/^(llama|mistral|mixtral|gemma|qwen|phi|deepseek|nomic-|codellama)/.test(name)) return 'ollama';
-  if (name.startsWith('mock')) return 'mock';
-  return undefined;
 }

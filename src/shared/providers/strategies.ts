@@ -1,8 +1,8 @@
 import type { ProviderType } from '../config/provider-settings.js';
 import type { StrategyName } from '../config/settings.js';
 import { detectTaskType, type Requirements, requirementsForTask } from './capabilities.js';
-import { estimateCostUsd, type ModelInfo } from './catalogue.js';
-import { detectProviderType, type ProviderRegistry } from './registry.js';
+import { costRanks, detectProviderType, estimateCostUsd, type ModelInfo } from './catalogue.js';
+import type { ProviderRegistry } from './registry.js';
 
 export interface Candidate {
   provider: string;
@@ -55,9 +55,6 @@ export function candidatesFor(
   });
 }
 
-/** The seed's cost ranks, used to break ties between equally priced candidates. */
-const seedCostRank: Record<ProviderType, number> = { mock: 0, ollama: 1, openai: 2, anthropic: 3 };
-
 /** Orders candidates into a routing plan. Pure: every input comes in as an argument. */
 export function planRoute(input: PlanInput): PlanStep[] {
   return order(input).map(({ provider, model }) => ({ instance: provider, model }));
@@ -83,10 +80,7 @@ function order({
       const inputTokens = Math.ceil((context.prompt?.length ?? 0) / 4);
       const outputTokens = context.maxTokens ?? 256;
       const price = (candidate: Candidate) => estimateCostUsd(candidate.info, { inputTokens, outputTokens });
-      return stableSort(
-        candidates,
-        (a, b) => price(a) - price(b) || seedCostRank[a.type] - seedCostRank[b.type],
-      );
+      return stableSort(candidates, (a, b) => price(a) - price(b) || costRanks[a.type] - costRanks[b.type]);
     }
     case 'task_aware':
       return taskAware(candidates, context);

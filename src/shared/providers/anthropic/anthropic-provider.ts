@@ -1,18 +1,11 @@
-import Anthropic from '@anthropic-ai/sdk';
-import type { AnthropicInstanceSettings } from '../../config/provider-settings.js';
+import type Anthropic from '@anthropic-ai/sdk';
 import { AtlasError } from '../../errors.js';
 import type { ToolCall } from '../../jobs.js';
 import { registerSecret } from '../../log.js';
 import { throwIfAborted } from '../abort.js';
 import { CallDeadline } from '../call-deadline.js';
-import {
-  defaultModels,
-  estimateCostUsd,
-  findModel,
-  instanceCatalogue,
-  type ModelInfo,
-} from '../catalogue.js';
 import { checkContextWindow } from '../check-context-window.js';
+import { estimateCostUsd, findModel, instanceCatalogue, type ModelInfo } from '../model-info.js';
 import { parseToolArguments } from '../parse-tool-arguments.js';
 import type {
   FinishReason,
@@ -22,6 +15,9 @@ import type {
   ProviderResponse,
   StreamPart,
 } from '../provider.js';
+import { anthropicDefaultModels } from './anthropic-models.js';
+import type { AnthropicInstanceSettings } from './anthropic-settings.js';
+import { anthropicSdk } from './load-anthropic-sdk.js';
 import { mapAnthropicError } from './map-anthropic-error.js';
 import { mapAnthropicStopReason, structuredToolName, toAnthropicRequest } from './map-anthropic-request.js';
 
@@ -50,7 +46,7 @@ export class AnthropicProvider implements Provider {
     this.name = options.name ?? 'anthropic';
     this.settings = options.settings;
     this.catalogue = instanceCatalogue(options.settings, options.catalogue);
-    this.defaultModel = options.settings.defaultModel ?? defaultModels.anthropic.chat;
+    this.defaultModel = options.settings.defaultModel ?? anthropicDefaultModels.chat;
     this.apiKey = options.apiKey ?? process.env[options.settings.apiKeyEnv];
     registerSecret(this.apiKey);
   }
@@ -218,7 +214,7 @@ export class AnthropicProvider implements Provider {
         provider: this.name,
       });
     }
-    this.sdk ??= new Anthropic({
+    this.sdk ??= new (anthropicSdk())({
       apiKey: this.apiKey,
       ...(this.settings.baseURL ? { baseURL: this.settings.baseURL } : {}),
       maxRetries: 0,

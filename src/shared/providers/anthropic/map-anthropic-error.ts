@@ -1,7 +1,7 @@
-import Anthropic from '@anthropic-ai/sdk';
 import { AtlasError } from '../../errors.js';
 import { cancelledError } from '../abort.js';
 import { mapHttpError } from '../map-http-error.js';
+import { anthropicSdkLoaded } from './load-anthropic-sdk.js';
 
 /**
  * Maps anything the Anthropic SDK throws to an AtlasError. The API's prompt-too-long answer is a 400
@@ -9,8 +9,11 @@ import { mapHttpError } from '../map-http-error.js';
  * caught before sending by the provider's own context-window check.
  */
 export function mapAnthropicError(error: unknown, provider: string, signal?: AbortSignal): AtlasError {
-  if (signal?.aborted || error instanceof Anthropic.APIUserAbortError) return cancelledError(provider, error);
+  const Anthropic = anthropicSdkLoaded();
+  if (signal?.aborted || (Anthropic && error instanceof Anthropic.APIUserAbortError))
+    return cancelledError(provider, error);
   if (error instanceof AtlasError) return error;
+  if (!Anthropic) return unreadable(error, provider);
   if (error instanceof Anthropic.APIConnectionTimeoutError) {
     return new AtlasError('timeout', `${provider}: no answer within the timeout`, { provider, cause: error });
   }
@@ -28,6 +31,10 @@ export function mapAnthropicError(error: unknown, provider: string, signal?: Abo
       contextLengthCodes: ['request_too_large'],
     });
   }
+  return unreadable(error, provider);
+}
+
+function unreadable(error: unknown, provider: string): AtlasError {
   const detail = error instanceof Error ? error.message : String(error);
   return new AtlasError('unavailable', `${provider}: unreadable response (${detail})`, {
     provider,

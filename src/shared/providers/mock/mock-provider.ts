@@ -1,13 +1,6 @@
-import type { MockFailure, MockInstanceSettings } from '../../config/provider-settings.js';
 import { AtlasError } from '../../errors.js';
 import { cancelledError, sleep, throwIfAborted } from '../abort.js';
-import {
-  defaultModels,
-  estimateCostUsd,
-  findModel,
-  instanceCatalogue,
-  type ModelInfo,
-} from '../catalogue.js';
+import { estimateCostUsd, findModel, instanceCatalogue, type ModelInfo } from '../model-info.js';
 import type {
   EmbedOptions,
   EmbedResult,
@@ -18,7 +11,9 @@ import type {
   StreamPart,
 } from '../provider.js';
 import { hashingEmbedding } from './hashing-embedder.js';
+import { mockDefaultModels } from './mock-models.js';
 import { estimateTokens, type MockReply, mockReply, splitIntoDeltas } from './mock-reply.js';
+import type { MockFailure, MockInstanceSettings } from './mock-settings.js';
 
 export interface MockProviderOptions {
   name?: string;
@@ -52,7 +47,7 @@ export class MockProvider implements Provider {
     this.name = options.name ?? 'mock';
     this.settings = options.settings;
     this.catalogue = instanceCatalogue(options.settings, options.catalogue);
-    this.defaultModel = options.settings.defaultModel ?? defaultModels.mock.chat;
+    this.defaultModel = options.settings.defaultModel ?? mockDefaultModels.chat;
     this.random = seededRandom(options.settings.seed);
   }
 
@@ -79,7 +74,7 @@ export class MockProvider implements Provider {
     throwIfAborted(options.signal, this.name);
     this.record({ operation: 'embed', request: { texts } });
     this.failIfScripted();
-    const model = options.model ?? defaultModels.mock.embedding;
+    const model = options.model ?? mockDefaultModels.embedding;
     const dimensions =
       findModel(this.catalogue, model)?.embeddingDimensions ?? this.settings.embeddingDimensions;
     return {

@@ -1,5 +1,5 @@
-import type { MockRule } from '../../config/provider-settings.js';
 import type { Message, ResponseFormat, ToolCall } from '../../jobs.js';
+import type { MockRule } from './mock-settings.js';
 
 export interface MockReply {
   text: string;

@@ -1,19 +1,12 @@
-import { type ChatResponse, Ollama } from 'ollama';
-import type { OllamaInstanceSettings } from '../../config/provider-settings.js';
+import type { ChatResponse, Ollama } from 'ollama';
 import { AtlasError } from '../../errors.js';
 import type { ToolCall } from '../../jobs.js';
 import { registerSecret } from '../../log.js';
 import { throwIfAborted } from '../abort.js';
 import { CallDeadline } from '../call-deadline.js';
-import {
-  defaultModels,
-  estimateCostUsd,
-  findModel,
-  instanceCatalogue,
-  type ModelInfo,
-} from '../catalogue.js';
 import { checkContextWindow } from '../check-context-window.js';
 import { mapHttpError, retryAfterMs } from '../map-http-error.js';
+import { estimateCostUsd, findModel, instanceCatalogue, type ModelInfo } from '../model-info.js';
 import type {
   EmbedOptions,
   EmbedResult,
@@ -24,7 +17,10 @@ import type {
   ProviderResponse,
   StreamPart,
 } from '../provider.js';
+import { ollamaClient } from './load-ollama-sdk.js';
 import { toOllamaRequest } from './map-ollama-request.js';
+import { ollamaDefaultModels } from './ollama-models.js';
+import type { OllamaInstanceSettings } from './ollama-settings.js';
 
 export interface OllamaProviderOptions {
   name?: string;
@@ -57,7 +53,7 @@ export class OllamaProvider implements Provider {
     this.name = options.name ?? 'ollama';
     this.settings = options.settings;
     this.catalogue = instanceCatalogue(options.settings, options.catalogue);
-    this.defaultModel = options.settings.defaultModel ?? defaultModels.ollama.chat;
+    this.defaultModel = options.settings.defaultModel ?? ollamaDefaultModels.chat;
     this.host = options.settings.host ?? 'http://127.0.0.1:11434';
     this.apiKey = options.settings.apiKeyEnv ? process.env[options.settings.apiKeyEnv] : undefined;
     registerSecret(this.apiKey);
@@ -114,7 +110,7 @@ export class OllamaProvider implements Provider {
   }
 
   async embed(texts: string[], options: EmbedOptions = {}): Promise<EmbedResult> {
-    const model = options.model ?? defaultModels.ollama.embedding;
+    const model = options.model ?? ollamaDefaultModels.embedding;
     const call = this.call(options.signal);
     try {
       const result = await call.client.embed({ model, input: texts });
@@ -158,7 +154,7 @@ export class OllamaProvider implements Provider {
       if (response.status === 429) waitMs = retryAfterMs(response.headers);
       return response;
     };
-    const client = new Ollama({
+    const client = new (ollamaClient())({
       host: this.host,
       fetch: boundFetch,
       ...(this.apiKey ? { headers: { Authorization: `Bearer ${this.apiKey}` } } : {}),

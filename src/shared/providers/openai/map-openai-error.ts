@@ -1,8 +1,8 @@
-import OpenAI from 'openai';
 import { AtlasError } from '../../errors.js';
 import { scrubSecrets } from '../../log.js';
 import { cancelledError } from '../abort.js';
 import { mapHttpError } from '../map-http-error.js';
+import { openAISdkLoaded } from './load-openai-sdk.js';
 
 /** Error codes OpenAI (and compatible servers) send when the prompt does not fit the model's window. */
 const contextLengthCodes = ['context_length_exceeded', 'string_above_max_length'];
@@ -15,6 +15,8 @@ const contentPolicyCodes = ['content_policy_violation', 'content_filter'];
  */
 export function mapOpenAIError(error: unknown, provider: string): AtlasError {
   if (error instanceof AtlasError) return error;
+  const OpenAI = openAISdkLoaded();
+  if (!OpenAI) return unreadable(error, provider);
   if (error instanceof OpenAI.APIUserAbortError) return cancelledError(provider, error);
   if (error instanceof OpenAI.APIConnectionTimeoutError) {
     return new AtlasError('timeout', `${provider}: no answer within the timeout`, { provider, cause: error });
@@ -36,7 +38,11 @@ export function mapOpenAIError(error: unknown, provider: string): AtlasError {
       contentPolicyCodes,
     });
   }
-  // A body that is not the JSON the SDK expects, or a stream that broke mid-way.
+  return unreadable(error, provider);
+}
+
+/** A body that is not the JSON the SDK expects, or a stream that broke mid-way. */
+function unreadable(error: unknown, provider: string): AtlasError {
   const detail = error instanceof Error ? error.message : String(error);
   return new AtlasError('unavailable', `${provider}: unreadable response (${scrubSecrets(detail)})`, {
     provider,

@@ -1,17 +1,10 @@
-import OpenAI from 'openai';
-import type { OpenAIInstanceSettings } from '../../config/provider-settings.js';
+import type OpenAI from 'openai';
 import { AtlasError } from '../../errors.js';
 import type { Usage } from '../../jobs.js';
 import { registerSecret } from '../../log.js';
 import { throwIfAborted } from '../abort.js';
 import { CallDeadline } from '../call-deadline.js';
-import {
-  defaultModels,
-  estimateCostUsd,
-  findModel,
-  instanceCatalogue,
-  type ModelInfo,
-} from '../catalogue.js';
+import { estimateCostUsd, findModel, instanceCatalogue, type ModelInfo } from '../model-info.js';
 import type {
   EmbedOptions,
   EmbedResult,
@@ -21,9 +14,11 @@ import type {
   ProviderResponse,
   StreamPart,
 } from '../provider.js';
+import { openAISdk } from './load-openai-sdk.js';
 import { mapOpenAIError } from './map-openai-error.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 import { toOpenAIRequest } from './map-openai-request.js';
+import { openaiDefaultModels } from './openai-models.js';
 import {
   type OpenAIReply,
   openAICompletionSchema,
@@ -31,6 +26,7 @@ import {
   parseOpenAIResponse,
   readToolCalls,
 } from './openai-response-schemas.js';
+import type { OpenAIInstanceSettings } from './openai-settings.js';
 import { OpenAIStreamAssembler } from './openai-stream-assembler.js';
 
 export interface OpenAIProviderOptions {
@@ -56,7 +52,7 @@ export class OpenAIProvider implements Provider {
     this.name = options.name ?? 'openai';
     this.settings = options.settings;
     this.catalogue = instanceCatalogue(options.settings, options.catalogue);
-    this.defaultModel = options.settings.defaultModel ?? defaultModels.openai.chat;
+    this.defaultModel = options.settings.defaultModel ?? openaiDefaultModels.chat;
     this.apiKey = options.apiKey ?? process.env[options.settings.apiKeyEnv];
     registerSecret(this.apiKey);
   }
@@ -115,7 +111,7 @@ export class OpenAIProvider implements Provider {
   }
 
   async embed(texts: string[], options: EmbedOptions = {}): Promise<EmbedResult> {
-    const model = options.model ?? defaultModels.openai.embedding;
+    const model = options.model ?? openaiDefaultModels.embedding;
     if (texts.length === 0) return { vectors: [], model, usage: { inputTokens: 0, outputTokens: 0 } };
     const deadline = new CallDeadline(this.settings.timeoutMs, options.signal);
     try {
@@ -170,7 +166,7 @@ export class OpenAIProvider implements Provider {
         provider: this.name,
       });
     }
-    this.sdk ??= new OpenAI({
+    this.sdk ??= new (openAISdk())({
       apiKey: this.apiKey,
       ...(this.settings.baseURL ? { baseURL: this.settings.baseURL } : {}),
       // Settings are the one source: left undefined, the SDK reads OPENAI_ORG_ID and OPENAI_PROJECT_ID

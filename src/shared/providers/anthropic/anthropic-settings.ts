@@ -1,0 +1,11 @@
+import * as z from 'zod';
+import { commonInstanceFields } from '../../config/instance-fields.js';
+
+export const anthropicSettingsSchema = z.object({
+  type: z.literal('anthropic'),
+  ...commonInstanceFields,
+  baseURL: z.url().optional(),
+  /** Environment variable that holds the key. @default ANTHROPIC_API_KEY */
+  apiKeyEnv: z.string().default('ANTHROPIC_API_KEY'),
+});
+export type AnthropicInstanceSettings = z.output<typeof anthropicSettingsSchema>;
