@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { relative } from 'node:path';
 import { FlowProducer, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { settingsSchema, type WorkerSettings } from '../shared/config/settings.js';
 import { ValidationError } from '../shared/errors.js';
 import { ingestionBatchJobOptions, ingestionDocumentJobOptions } from '../shared/job-options.js';
@@ -14,6 +13,7 @@ import {
   ingestOptionsSchema,
 } from '../shared/knowledge/ingest-jobs.js';
 import { parseWith } from '../shared/parse-with.js';
+import type { Redis } from '../shared/redis.js';
 import { expandSources } from './expand-sources.js';
 
 export interface IngestProgress {

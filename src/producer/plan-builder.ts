@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Settings } from '../shared/config/settings.js';
 import { isUnhealthy, readFleetHealth } from '../shared/fleet-health.js';
 import type { ParsedGenerationRequest } from '../shared/jobs.js';
@@ -6,6 +5,7 @@ import type { Keys } from '../shared/keys.js';
 import { requirementsForTask } from '../shared/providers/capabilities.js';
 import { ProviderRegistry } from '../shared/providers/registry.js';
 import { candidatesFor, type PlanStep, planRoute } from '../shared/providers/strategies.js';
+import type { Redis } from '../shared/redis.js';
 import type { GenerationQueues } from '../shared/requests/generation-queues.js';
 
 /**

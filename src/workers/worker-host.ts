@@ -7,7 +7,7 @@ import { createKeys, type Keys } from '../shared/keys.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { providerFromSettings } from '../shared/providers/create-provider.js';
 import type { Provider } from '../shared/providers/provider.js';
-import { createRedis, type Redis } from '../shared/redis.js';
+import { createRedis, duplicateRedis, type Redis } from '../shared/redis.js';
 import { type FleetBreaker, fleetBreakerFor } from './fleet-breaker.js';
 import { startHeartbeat } from './heartbeat.js';
 
@@ -134,7 +134,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Runni
     log.error({ err: error, what }, `${what}: error`);
   };
   // Workers wait out a Redis restart rather than fail jobs over it.
-  const redis = createRedis(settings.redis.url, { role: 'blocking', name: `atlas-worker-${workerId}` });
+  const redis = createRedis(settings.redis, { role: 'blocking', name: `atlas-worker-${workerId}` });
   // Every connection of the host fails together; the command connection tells of an outage, once.
   redis.on('error', (error) => {
     if (closing || !isConnectionError(error) || outage) return;
@@ -168,7 +168,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Runni
       return closing;
     },
     connection(name) {
-      const connection = redis.duplicate({ connectionName: `atlas-${name}-${workerId}` });
+      const connection = duplicateRedis(redis, { name: `atlas-${name}-${workerId}` });
       connection.on('error', (error) => report(name, error));
       connections.push(connection);
       return connection;
