@@ -97,6 +97,12 @@ const workersSchema = z
     stalledIntervalMs: timerMs({ positive: true }).default(30_000),
     /** How often a worker refreshes its heartbeat. @default 1000 */
     heartbeatIntervalMs: timerMs({ positive: true }).default(1_000),
+    /**
+     * How often each worker proves it consumes: a BullMQ worker with jobs waiting in its queue, a free
+     * slot, no rate limit, and no job taken for this long (say, after a Redis restart it never recovered
+     * from) is replaced by a new one. @default 5000
+     */
+    livenessCheckMs: timerMs({ positive: true }).default(5_000),
     /** On SIGTERM, how long running jobs may take to finish before the process exits anyway. @default 10000 */
     shutdownGraceMs: timerMs().default(10_000),
     /** Finished BullMQ jobs kept, of every queue, by age in seconds and by count. */
