@@ -44,6 +44,9 @@ export class IngestionClient {
       connection: redis,
       prefix: keys.bullPrefix,
     });
+    // As the generation queues: an outage fails the calls that meet it; BullMQ would also print it.
+    this.flows.on('error', () => undefined);
+    this.batches.on('error', () => undefined);
   }
 
   async ingest(inputs: readonly string[], options: IngestOptions): Promise<SubmittedBatch> {
