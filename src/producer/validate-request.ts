@@ -1,22 +1,2 @@
-import { ValidationError } from '../shared/errors.js';
-import {
-  type GenerationRequest,
-  generationRequestSchema,
-  type ParsedGenerationRequest,
-} from '../shared/jobs.js';
-
-/** Parses a request, or throws a ValidationError naming the first wrong field and what it expected. */
-export function validateRequest(input: unknown): ParsedGenerationRequest {
-  const result = generationRequestSchema.safeParse(input);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const path = issue.path
-    .map((part, index) =>
-      typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`,
-    )
-    .join('');
-  const extra = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-  throw new ValidationError(path ? `request.${path}` : 'request', `${issue.message}${extra}`);
-}
-
-export type { GenerationRequest };
+/** Request validation is shared with the agent workers, which submit generation requests themselves. */
+export { type GenerationRequest, validateRequest } from '../shared/validate-request.js';
