@@ -19,6 +19,7 @@ import { IngestionClient, type SubmittedBatch } from './ingestion-client.js';
 import { KnowledgeClient, type SearchRequest } from './knowledge-client.js';
 import { PlanBuilder } from './plan-builder.js';
 import { validateRequest } from './validate-request.js';
+import { WorkflowsClient } from './workflows-client.js';
 
 export interface AtlasClientOptions {
   /** @default loadSettings() */
@@ -57,6 +58,8 @@ export class AtlasClient {
   readonly ingestion: IngestionClient;
   /** Search and documents of the knowledge base. */
   readonly knowledge: KnowledgeClient;
+  /** Workflow runs: start, get, list, signal, cancel, replay, follow, wait. */
+  readonly workflows: WorkflowsClient;
 
   constructor(options: AtlasClientOptions = {}) {
     this.settings = options.settings ?? loadSettings();
@@ -67,6 +70,7 @@ export class AtlasClient {
     this.planner = new PlanBuilder(this.settings, this.redis, this.keys, this.queues);
     this.ingestion = new IngestionClient(this.redis, this.keys);
     this.knowledge = new KnowledgeClient(this.settings, this.redis, this.keys);
+    this.workflows = new WorkflowsClient(this.settings, this.redis, this.keys, (id) => this.cancel(id));
   }
 
   /** Enqueues a batch ingestion (one job per document under one parent); resolves once accepted. */
@@ -198,6 +202,7 @@ export class AtlasClient {
   async close(): Promise<void> {
     await this.ingestion.close();
     await this.knowledge.close();
+    await this.workflows.close();
     await this.hub?.close();
     this.reader?.disconnect();
     await this.queues.close();

@@ -90,7 +90,12 @@ export function createAgentSubsystem(options: AgentSubsystemOptions = {}): Subsy
           }
           result = await runAgentJob({ ...context, unknownVersion: 'fail' }, job.data);
         }
-        if (runId && (await ended(result, runId))) await queue.unwatchDeadline(runId);
+        if (runId && (await ended(result, runId))) {
+          await queue.unwatchDeadline(runId);
+          // The run's requests can no longer be issued again: their idempotency keys can go with it.
+          const requestKeys = await redis.smembers(keys.runRequests(runId));
+          if (requestKeys.length) await redis.unlink(...requestKeys.map((key) => keys.idempotency(key)));
+        }
         return result.status;
       };
 

@@ -815,6 +815,7 @@ async function branchTurn(
     historyEntry: {
       node: record.node,
       kind: 'branch',
+      version: record.checkpoint,
       branch,
       turn,
       provider: result.provider,
@@ -908,6 +909,7 @@ async function childEnded(step: Step, childRunId: string): Promise<StepOutcome> 
     historyEntry: {
       node: record.node,
       kind: 'branch',
+      version: record.checkpoint,
       branch: job.branch,
       inputTokens: 0,
       outputTokens: 0,
