@@ -12,6 +12,8 @@ import { createKeys } from '../../src/shared/keys.js';
 import { createLogger } from '../../src/shared/log.js';
 import { type AgentWorkers, startAgentWorkers } from '../../src/workers/agents/start-agent-workers.js';
 import { startWorkers, type WorkerFleet } from '../../src/workers/generation/start-workers.js';
+import { type AnthropicFake, startAnthropicFake } from '../fakes/anthropic-fake.js';
+import { type OpenAIFake, startOpenAIFake, type ToolScript } from '../fakes/openai-fake.js';
 import { connect, deletePrefix, freshPrefix, redisUrl } from '../support/redis.js';
 
 const redis = connect();
@@ -383,4 +385,96 @@ describe('a short record expiry', () => {
     for (const { id } of runs) expect(await scanFor(shortPrefix, id)).toEqual([]);
     expect(await shortClient.workflows.list()).toEqual([]);
   });
+});
+
+describe('a tool agent through the OpenAI and Anthropic fakes', () => {
+  const fakePrefix = freshPrefix('wfc-fakes');
+  // Two calculator calls, then an answer in text: each fake speaks its own tool-call wire format.
+  const script: ToolScript = (results) =>
+    results === 0
+      ? { name: 'calculator', arguments: { expression: '2 + 3' } }
+      : results === 1
+        ? { name: 'calculator', arguments: { expression: '5 * 4 + 1' } }
+        : null;
+  const workflowFor = (instance: string) =>
+    defineWorkflow({
+      name: `ask-${instance}`,
+      version: 1,
+      state: z.object({ question: z.string(), answer: z.string().default('') }),
+      start: 'solve',
+      nodes: {
+        solve: {
+          kind: 'agent',
+          agent: defineAgent({ ...maths, name: `maths-${instance}`, providers: [instance] }),
+          input: (s) => s.question,
+          output: (_s, answer) => ({ answer }),
+        },
+      },
+      edges: [{ from: 'solve', to: END }],
+    });
+  let openai: OpenAIFake;
+  let anthropic: AnthropicFake;
+  let fleet: WorkerFleet;
+  let agents: AgentWorkers;
+  let fakeClient: AtlasClient;
+
+  beforeAll(async () => {
+    openai = await startOpenAIFake({ toolScript: script });
+    anthropic = await startAnthropicFake({ toolScript: script });
+    process.env['ATLAS_TEST_WFC_OPENAI_KEY'] = openai.apiKey;
+    process.env['ATLAS_TEST_WFC_ANTHROPIC_KEY'] = anthropic.apiKey;
+    const fakeSettings = loadSettings({
+      env: {},
+      configPath: undefined,
+      overrides: {
+        redis: { url: redisUrl(), prefix: fakePrefix },
+        providers: {
+          oai: { type: 'openai', baseURL: openai.baseURL, apiKeyEnv: 'ATLAS_TEST_WFC_OPENAI_KEY' },
+          ant: { type: 'anthropic', baseURL: anthropic.url, apiKeyEnv: 'ATLAS_TEST_WFC_ANTHROPIC_KEY' },
+        },
+        workers: { heartbeatIntervalMs: 200 },
+        log: { level: 'silent' },
+      },
+    });
+    fleet = await startWorkers({ settings: fakeSettings, log: silent });
+    agents = await startAgentWorkers({
+      settings: fakeSettings,
+      log: silent,
+      workflows: [workflowFor('oai'), workflowFor('ant')],
+    });
+    fakeClient = new AtlasClient({ settings: fakeSettings });
+  });
+
+  afterAll(async () => {
+    await fakeClient.close();
+    await agents.close();
+    await fleet.close();
+    await Promise.all([openai.close(), anthropic.close()]);
+    await deletePrefix(redis, fakePrefix);
+  });
+
+  it.each(['oai', 'ant'])(
+    'on %s: two tool calls, their results fed back, then the answer',
+    async (instance) => {
+      const { id } = await fakeClient.workflows.start(`ask-${instance}`, {
+        question: 'What is (2 + 3) * 4 + 1?',
+      });
+      const run = await fakeClient.workflows.wait(id, { timeoutMs: 10_000 });
+      expect(run.status).toBe('completed');
+      expect((run.state as { answer: string }).answer.length).toBeGreaterThan(0);
+      expect(run.history.map((step) => [step.provider, step.toolCalls ?? []])).toEqual([
+        [instance, ['calculator']],
+        [instance, ['calculator']],
+        [instance, []],
+      ]);
+      const calls = [];
+      for await (const event of fakeClient.workflows.follow(id)) {
+        if (event.type === 'tool-call') calls.push(event.data);
+      }
+      expect(calls).toEqual([
+        expect.objectContaining({ name: 'calculator', arguments: { expression: '2 + 3' }, ok: true }),
+        expect.objectContaining({ name: 'calculator', arguments: { expression: '5 * 4 + 1' }, ok: true }),
+      ]);
+    },
+  );
 });
