@@ -6,6 +6,7 @@ import { registerModelsCommand, registerProvidersCommand } from './commands/prov
 import { registerQueryCommand } from './commands/query.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerWorkerCommand } from './commands/worker.js';
+import { registerWorkflowCommands } from './commands/workflow.js';
 
 export function buildProgram(): Command {
   const program = new Command('atlas')
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerModelsCommand(program);
   registerKnowledgeCommands(program);
   registerDemoCommand(program);
+  registerWorkflowCommands(program);
   return program;
 }
 
