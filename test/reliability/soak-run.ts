@@ -79,7 +79,9 @@ const lane = async () => {
 };
 await Promise.all(Array.from({ length: inFlight }, lane));
 const loadS = (Date.now() - startedAt) / 1000;
-process.stderr.write(`soak: ${done} requests in ${loadS.toFixed(0)} s (${failed} failed); sampling on for ${tailMs / 1000} s\n`);
+process.stderr.write(
+  `soak: ${done} requests in ${loadS.toFixed(0)} s (${failed} failed); sampling on for ${tailMs / 1000} s\n`,
+);
 await new Promise((resolve) => setTimeout(resolve, tailMs));
 clearInterval(timer);
 await sample();
@@ -87,7 +89,11 @@ await sample();
 const series = (name: string, pick: (entry: Sample) => number, unit: string) => {
   const values = samples.map(pick);
   const peak = Math.max(...values);
-  const atLoadEnd = samples.filter((entry) => entry.atS <= loadS).map(pick).at(-1) ?? 0;
+  const atLoadEnd =
+    samples
+      .filter((entry) => entry.atS <= loadS)
+      .map(pick)
+      .at(-1) ?? 0;
   return `${name}: start ${values[0]} ${unit}, peak ${peak} ${unit}, at the last request ${atLoadEnd} ${unit}, end ${values.at(-1)} ${unit}`;
 };
 process.stdout.write(
