@@ -73,7 +73,7 @@ export class AtlasClient {
 
   /** The routing plan a request would get now, without enqueueing it. */
   async plan(request: GenerationRequest): Promise<PlanStep[]> {
-    return this.planner.build(validateRequest(request));
+    return this.planner.build(this.validate(request));
   }
 
   /**
@@ -83,7 +83,7 @@ export class AtlasClient {
    * already claimed resolves to the id of the request that claimed it.
    */
   async submit(request: GenerationRequest): Promise<string> {
-    const parsed = validateRequest(request);
+    const parsed = this.validate(request);
     const plan = await this.planner.build(parsed);
     const createdAt = Date.now();
     const { accepted, id } = await this.store.accept({
@@ -213,6 +213,10 @@ export class AtlasClient {
         after = error.entryId;
       }
     }
+  }
+
+  private validate(request: GenerationRequest) {
+    return validateRequest(request, { maxPromptChars: this.settings.generation.maxPromptChars });
   }
 
   private lifecycle(): { store: RequestStore; continuations: ContinuationQueues } {

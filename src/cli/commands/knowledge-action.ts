@@ -42,6 +42,8 @@ export async function runIngest(
     bar.start(batch.total, 0);
     const summary = await client.knowledge.wait(batch.batchId, (progress) => bar.update(progress.done));
     bar.stop();
+    // Documents that failed make the command fail, after the summary says which and why.
+    if (summary.failed > 0) context.exitCode = 1;
     if (options['json']) return printJson({ ...summary, unsupported: batch.unsupported }, context.print);
     context.print(
       `${summary.collection}: ${summary.added} added, ${summary.updated} updated, ${summary.skipped} skipped, ${summary.deleted} deleted, ${summary.failed} failed (${summary.chunks} chunks; ${summary.embedding.instance}/${summary.embedding.model}, ${summary.embedding.kind} embeddings)`,

@@ -1,5 +1,6 @@
 import { AtlasClient } from '../../producer/atlas-client.js';
 import { type Settings, type StrategyName, strategyNames } from '../../shared/config/settings.js';
+import { maxTimerMs } from '../../shared/config/timer.js';
 import { ValidationError } from '../../shared/errors.js';
 import { readFleetHealth } from '../../shared/fleet-health.js';
 import type { GenerationRequest } from '../../shared/jobs.js';
@@ -10,6 +11,7 @@ import { createRedis } from '../../shared/redis.js';
 import { startWorkers, type WorkerFleet } from '../../workers/generation/start-workers.js';
 import type { CliContext } from '../context.js';
 import { flattenList } from '../list-option.js';
+import { wholeNumberOption } from '../numbers.js';
 import { printJson } from '../output.js';
 import { openRuntime } from '../runtime.js';
 import type { QueryOptions } from './query.js';
@@ -32,17 +34,12 @@ export function requestFromOptions(options: QueryOptions): GenerationRequest {
     ...(options.model ? { model: options.model } : {}),
     ...(options.taskType ? { taskType: options.taskType } : {}),
     ...(capabilities ? { capabilities: parseCapabilities(capabilities) } : {}),
-    ...(options.maxTokens ? { maxTokens: integerOption('--max-tokens', options.maxTokens) } : {}),
-    ...(options.timeout ? { deadlineMs: integerOption('--timeout', options.timeout) } : {}),
+    ...(options.maxTokens ? { maxTokens: wholeNumberOption('--max-tokens', options.maxTokens) } : {}),
+    ...(options.timeout
+      ? { deadlineMs: wholeNumberOption('--timeout', options.timeout, { max: maxTimerMs }) }
+      : {}),
     ...(options.stream ? { stream: true } : {}),
   };
-}
-
-function integerOption(flag: string, value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0)
-    throw new ValidationError(flag, `expected a positive whole number, got '${value}'`);
-  return number;
 }
 
 export async function runQuery(options: QueryOptions, context: CliContext): Promise<void> {
