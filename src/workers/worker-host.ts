@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../shared/log.js';
 import { providerFromSettings } from '../shared/providers/create-provider.js';
 import type { Provider } from '../shared/providers/provider.js';
 import { createRedis, type Redis } from '../shared/redis.js';
+import { scrubError } from '../shared/secrets.js';
 import { type FleetBreaker, fleetBreakerFor } from './fleet-breaker.js';
 import { startHeartbeat } from './heartbeat.js';
 
@@ -186,6 +187,9 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Runni
           running++;
           try {
             return await processor(job, token);
+          } catch (error) {
+            // BullMQ stores what a job throws (failedReason, stacktrace): never with a key in it.
+            throw scrubError(error);
           } finally {
             running--;
           }

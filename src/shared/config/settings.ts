@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import * as z from 'zod';
 import { ConfigError } from '../errors.js';
 import { zodIssueError } from '../parse-with.js';
+import { registerSettingsSecrets } from '../secrets.js';
 import { builtInInstances, defaultOrder } from './built-in-instances.js';
 import { type Environment, environmentInput } from './environment.js';
 import { httpUrl } from './instance-fields.js';
@@ -185,6 +186,8 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
       );
     }
   }
+  // Every process loads its settings here: from now on its errors and output never show these values.
+  registerSettingsSecrets(parsed, env);
   return { ...parsed, providerOrder };
 }
 

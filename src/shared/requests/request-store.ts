@@ -4,6 +4,7 @@ import type { GenerationResult, Hop, ParsedGenerationRequest } from '../jobs.js'
 import type { Keys } from '../keys.js';
 import type { PlanStep } from '../providers/strategies.js';
 import { runScript } from '../run-script.js';
+import { scrubValue } from '../secrets.js';
 import { decodeEvent, encodeEvent, type RequestEvent } from './request-events.js';
 import {
   acceptScript,
@@ -146,7 +147,9 @@ export class RequestStore {
     result: GenerationResult;
     attempts: Hop[];
   }): Promise<boolean> {
-    const { id, attempt, instance, result, attempts } = input;
+    const { id, attempt, instance } = input;
+    const result = scrubValue(input.result);
+    const attempts = scrubValue(input.attempts);
     const now = Date.now();
     return (
       (await this.run(completeScript, id, now, [
@@ -172,7 +175,9 @@ export class RequestStore {
     delayMs?: number;
     reset: boolean;
   }): Promise<'moved' | 'already' | 'over'> {
-    const { id, attempt, from, to, attempts, error, delayMs, reset } = input;
+    const { id, attempt, from, to, delayMs, reset } = input;
+    const attempts = scrubValue(input.attempts);
+    const error = scrubValue(input.error);
     const now = Date.now();
     const outcome = await this.run(forwardScript, id, now, [
       attempt,
@@ -204,7 +209,9 @@ export class RequestStore {
     error: SerializedError;
     attempts: Hop[];
   }): Promise<boolean> {
-    const { id, attempt, instance, status, error, attempts } = input;
+    const { id, attempt, instance, status } = input;
+    const error = scrubValue(input.error);
+    const attempts = scrubValue(input.attempts);
     const now = Date.now();
     const outcome = await this.run(finishScript, id, now, [
       attempt ?? '',
