@@ -37,6 +37,18 @@ export interface RequestRecord {
   finishedAt?: number;
 }
 
+/** A request's place, read even when its record's JSON is damaged (then `record` is missing). */
+export interface RequestState {
+  id: string;
+  status: RequestStatus;
+  attempt: number;
+  instance: string;
+  deadlineAt: number;
+  record?: RequestRecord;
+  /** Why the record could not be read, when it could not. */
+  unreadable?: string;
+}
+
 export interface StoredEvent {
   /** Stream entry id: read on from here after a reconnect. */
   id: string;
@@ -104,6 +116,40 @@ export class RequestStore {
 
   async get(id: string): Promise<RequestRecord | undefined> {
     return parseRecord(await this.redis.hgetall(this.keys.request(id)));
+  }
+
+  /**
+   * Where a request stands, even when its stored JSON cannot be parsed: `record` is then missing and
+   * `unreadable` says why. Undefined when there is no record (expired, or never created).
+   */
+  async state(id: string): Promise<RequestState | undefined> {
+    const fields = await this.redis.hgetall(this.keys.request(id));
+    if (!fields['id']) return undefined;
+    const base = {
+      id,
+      status: fields['status'] as RequestStatus,
+      attempt: Number(fields['attempt']),
+      instance: fields['instance'] ?? '',
+      deadlineAt: Number(fields['deadlineAt']),
+    };
+    try {
+      return { ...base, record: parseRecord(fields)! };
+    } catch (error) {
+      return { ...base, unreadable: (error as Error).message };
+    }
+  }
+
+  /** Requests not yet ended, nearest deadline first, with their deadlines. */
+  async open(input: { limit: number }): Promise<Array<{ id: string; deadlineAt: number }>> {
+    const flat = await this.redis.zrange(this.keys.openRequests, '0', String(input.limit - 1), 'WITHSCORES');
+    const open: Array<{ id: string; deadlineAt: number }> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) open.push({ id: flat[i]!, deadlineAt: Number(flat[i + 1]) });
+    return open;
+  }
+
+  /** Takes a request off the open list: it ended, or its record is gone. */
+  async forgetOpen(input: { id: string }): Promise<void> {
+    await this.redis.zrem(this.keys.openRequests, input.id);
   }
 
   /**
@@ -258,7 +304,7 @@ export class RequestStore {
   }
 
   private requestKeys(id: string): string[] {
-    return [this.keys.request(id), this.keys.events(id), this.keys.acceptedRequests];
+    return [this.keys.request(id), this.keys.events(id), this.keys.acceptedRequests, this.keys.openRequests];
   }
 
   private run(script: string, id: string, now: number, args: Array<string | number>): Promise<unknown> {

@@ -8,6 +8,7 @@ import { RequestStore } from '../../shared/requests/request-store.js';
 import type { Subsystem } from '../worker-host.js';
 import type { GenerationContext } from './generation-context.js';
 import { GenerationProcessor } from './generation-processor.js';
+import { endRequestOfFailedJob, StrandedRequests } from './stranded-requests.js';
 import { sweepOnce } from './sweeper.js';
 
 export interface GenerationSubsystemOptions {
@@ -63,6 +64,14 @@ export function generationSubsystem(options: GenerationSubsystemOptions): Subsys
             ...(rateLimit ? { limiter: { max: rateLimit.max, duration: rateLimit.durationMs } } : {}),
           },
         );
+        // BullMQ gave up on a job (attempts used up, stalled out): its request ends now, with the reason.
+        worker.on('failed', (job, error) => {
+          if (!job || host.closing) return;
+          endRequestOfFailedJob(context, job, error).catch((failure: unknown) => {
+            if (!host.closing)
+              log.warn({ err: failure, jobId: job.id }, 'could not end the request of a failed job');
+          });
+        });
         return processor;
       });
 
@@ -72,15 +81,18 @@ export function generationSubsystem(options: GenerationSubsystemOptions): Subsys
         for (const processor of processors) processor.cancel(requestId);
       });
 
+      const stranded = new StrandedRequests();
       const sweepInterval = Math.max(250, Math.floor(settings.generation.sweepAfterMs / 2));
       const sweeper =
         options.sweep === false
           ? undefined
           : setInterval(() => {
               if (host.closing) return;
-              sweepOnce(context, workerId, Object.keys(settings.providers)).catch((error: unknown) => {
-                if (!host.closing) log.warn({ err: error }, 'sweep failed');
-              });
+              sweepOnce(context, workerId, Object.keys(settings.providers), stranded).catch(
+                (error: unknown) => {
+                  if (!host.closing) log.warn({ err: error }, 'sweep failed');
+                },
+              );
             }, sweepInterval);
       sweeper?.unref();
       log.info({ workerId, instances: options.instances }, 'generation workers started');
