@@ -44,6 +44,9 @@ export class IngestionClient {
       connection: redis,
       prefix: keys.bullPrefix,
     });
+    // Connection errors surface on the calls that meet them; without a listener BullMQ prints each one.
+    this.flows.on('error', () => undefined);
+    this.batches.on('error', () => undefined);
   }
 
   async ingest(inputs: readonly string[], options: IngestOptions): Promise<SubmittedBatch> {

@@ -138,6 +138,19 @@ export class KnowledgeClient {
    * every failover of the generation path) and returns the answer with the chunks it was given.
    */
   async ask(question: string, options: AskRequest): Promise<GenerationResult & { citations: SearchHit[] }> {
+    const { citations, request } = await this.withSources(question, options);
+    const result = await this.generate(request);
+    return { ...result, citations };
+  }
+
+  /**
+   * The first half of `ask`: searches the collection and returns the generation request that answers
+   * from what was found, with the hits it cites; submit or stream that request yourself.
+   */
+  async withSources(
+    question: string,
+    options: AskRequest,
+  ): Promise<{ citations: SearchHit[]; request: GenerationRequest }> {
     const { collection, mode, k, where, whereDocument, embedder, embeddingModel, ...generation } = options;
     const citations = await this.search(question, {
       collection,
@@ -148,8 +161,7 @@ export class KnowledgeClient {
       ...(embedder ? { embedder } : {}),
       ...(embeddingModel ? { embeddingModel } : {}),
     });
-    const result = await this.generate({ ...generation, ...promptWithSources(question, citations) });
-    return { ...result, citations };
+    return { citations, request: { ...generation, ...promptWithSources(question, citations) } };
   }
 
   async close(): Promise<void> {
