@@ -75,11 +75,18 @@ export class KnowledgeClient {
     };
   }
 
-  /** Enqueues a batch ingestion (one job per document under one parent); resolves once accepted. */
-  ingest(sources: readonly string[], options: IngestOptions): Promise<SubmittedBatch> {
+  /**
+   * Enqueues a batch ingestion (one job per document under one parent); resolves once accepted. Files
+   * must lie inside `options.roots` (default: the working folder; `[]` allows none).
+   */
+  ingest(
+    sources: readonly string[],
+    options: IngestOptions,
+    how: { rootsFromSources?: boolean } = {},
+  ): Promise<SubmittedBatch> {
     // An embedder that is not configured fails here, by name, rather than in every document's job.
     if (options.embedder !== undefined) chooseEmbedder(this.settings, options);
-    return this.batches.ingest(sources, options);
+    return this.batches.ingest(sources, options, how);
   }
 
   /** Waits for a batch's summary, reporting progress as documents finish. */

@@ -20,15 +20,19 @@ export async function runIngest(
   const redis = createRedis(runtime.settings.redis.url);
   let workers: Awaited<ReturnType<typeof startIngestionWorkers>> | undefined;
   try {
-    const batch = await client.knowledge.ingest(sources, {
-      collection: String(options['collection']),
-      ...(options['chunker'] ? { chunker: options['chunker'] as (typeof chunkerNames)[number] } : {}),
-      ...(options['chunkSize'] !== undefined ? { chunkSize: options['chunkSize'] as number } : {}),
-      ...(options['overlap'] !== undefined ? { overlap: options['overlap'] as number } : {}),
-      ...(options['embedder'] ? { embedder: String(options['embedder']) } : {}),
-      ...(options['keepVersions'] !== undefined ? { keepVersions: options['keepVersions'] as number } : {}),
-      prune: Boolean(options['prune']),
-    });
+    const batch = await client.knowledge.ingest(
+      sources,
+      {
+        collection: String(options['collection']),
+        ...(options['chunker'] ? { chunker: options['chunker'] as (typeof chunkerNames)[number] } : {}),
+        ...(options['chunkSize'] !== undefined ? { chunkSize: options['chunkSize'] as number } : {}),
+        ...(options['overlap'] !== undefined ? { overlap: options['overlap'] as number } : {}),
+        ...(options['embedder'] ? { embedder: String(options['embedder']) } : {}),
+        ...(options['keepVersions'] !== undefined ? { keepVersions: options['keepVersions'] as number } : {}),
+        prune: Boolean(options['prune']),
+      },
+      { rootsFromSources: true },
+    );
     const keys = createKeys(runtime.settings.redis.prefix);
     const [health] = await readFleetHealth(redis, keys, [keys.ingestionQueue]);
     if (!health?.liveWorkers) {

@@ -154,7 +154,7 @@ function printSources(citations: readonly SearchHit[], context: CliContext): voi
 /** Resolves `lost` once a connection of its own finds Redis unreachable; `stop` ends the watch. */
 function watchRedis(url: string): { lost: Promise<void>; stop(): void } {
   const redis = createRedis(url, { name: 'atlas-query-watch' });
-  let stop = () => undefined as void;
+  let stop: () => void = () => undefined;
   const lost = new Promise<void>((resolve) => {
     const onError = (error: Error) => {
       if (isConnectionError(error)) resolve();

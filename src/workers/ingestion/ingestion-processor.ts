@@ -62,8 +62,12 @@ export async function processDocument(
     });
     if ('failed' in prepared) return { source, outcome: 'failed', reason: scrub(prepared.failed) };
     const { document, hash } = prepared;
-    const decision = await registry.decide(options.collection, documentId, hash);
+    let decision = await registry.decide(options.collection, documentId, hash);
     const keep = options.keepVersions ?? context.settings.ingestion.keepVersions;
+    // Unchanged, but its chunks are gone (the store's folder lost, say): written again as a new version.
+    if (decision.action === 'skip' && (await store.countDocument(options.collection, documentId)) === 0) {
+      decision = { action: 'update', version: decision.entry.version + 1, previous: decision.entry };
+    }
     if (decision.action === 'skip') {
       // Clears what a crash between writing and retiring left behind.
       await store.retireVersions(options.collection, documentId, { current: decision.entry.version, keep });
