@@ -79,7 +79,7 @@ describe('defect 7: smaller ones', () => {
       const byDefault = await client.knowledge.ingest([folder], { collection: 'roots' });
       const given = await client.knowledge.ingest([folder], { collection: 'roots', roots: [] });
       const rootsOf = async (batchId: string) =>
-        ((await batches.getJob(batchId))?.data as { options: { roots: string[] } }).options.roots;
+        ((await batches.getJob(batchId))!.data as { options: { roots: string[] } }).options.roots;
       expect(await rootsOf(byDefault.batchId)).toEqual([process.cwd()]);
       expect(await rootsOf(given.batchId)).toEqual([]);
       await expect(confine(join(folder, 'a.md'), [])).rejects.toThrow(/outside the allowed folders/);
