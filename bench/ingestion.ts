@@ -73,7 +73,7 @@ async function ingestionRun(redisUrl: string, processes: number, documentsFolder
   const client = new IngestionClient(redis, createKeys(prefix));
   try {
     const started = performance.now();
-    const batch = await client.ingest([documentsFolder], { collection: 'readmes' });
+    const batch = await client.ingest([documentsFolder], { collection: 'readmes', roots: [documentsFolder] });
     const summary = await client.wait(batch.batchId);
     const seconds = (performance.now() - started) / 1000;
     console.log(

@@ -42,6 +42,8 @@ export async function runRetrievalEvaluation(
     const batch = await knowledge.ingest(
       corpus.map((document) => document.path),
       { collection: 'readmes' },
+      // The corpus is other packages' READMEs: their own folders are the ones allowed.
+      { rootsFromSources: true },
     );
     const summary = await knowledge.wait(batch.batchId);
     const scores: ModeScore[] = [];

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { scrub } from '../shared/secrets.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerKnowledgeCommands } from './commands/knowledge.js';
@@ -40,11 +41,12 @@ export function buildProgram(context: CliContext = processContext()): Command {
  * Runs the CLI and resolves to its exit code; errors become one readable line (stack traces only with
  * --verbose). It never calls process.exit, so it can run inside another process.
  */
-export async function runCli(argv: string[], context: CliContext = processContext()): Promise<number> {
+export async function runCli(argv: string[], given: CliContext = processContext()): Promise<number> {
+  const context = scrubbedContext(given);
   const program = buildProgram(context);
   try {
     await program.parseAsync(argv);
-    return context.exitCode ?? 0;
+    return given.exitCode ?? 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     const { isAtlasError } = await import('../shared/errors.js');
@@ -53,4 +55,21 @@ export async function runCli(argv: string[], context: CliContext = processContex
     if (argv.includes('--verbose') && error instanceof Error && error.stack) context.warn(error.stack);
     return isAtlasError(error) && error.kind === 'invalid_request' ? 2 : 1;
   }
+}
+
+/** The context with everything written through it scrubbed of registered secrets (an echoed API key). */
+function scrubbedContext(context: CliContext): CliContext {
+  return {
+    env: context.env,
+    progress: context.progress,
+    print: (line) => context.print(line === undefined ? undefined : scrub(line)),
+    write: (text) => context.write(scrub(text)),
+    warn: (line) => context.warn(scrub(line)),
+    get exitCode() {
+      return context.exitCode;
+    },
+    set exitCode(code) {
+      context.exitCode = code;
+    },
+  };
 }

@@ -40,7 +40,9 @@ export async function expandSources(inputs: readonly string[]): Promise<Expanded
       roots.add(dirname(resolve(input)));
       files = [resolve(input)];
     } else if (fg.isDynamicPattern(input)) {
-      roots.add(resolve(fg.generateTasks(input)[0]?.base ?? '.'));
+      // A brace pattern (`{a,b}/*.md`) has one base folder per alternative: each is allowed.
+      const tasks = fg.generateTasks(input);
+      for (const task of tasks.length ? tasks : [{ base: '.' }]) roots.add(resolve(task.base));
       files = await fg(input, { absolute: true, onlyFiles: true, followSymbolicLinks: false });
     } else {
       throw new ValidationError('sources', `'${input}' is not a file, folder, glob or http(s) URL`);

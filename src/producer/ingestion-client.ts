@@ -49,7 +49,15 @@ export class IngestionClient {
     this.batches.on('error', () => undefined);
   }
 
-  async ingest(inputs: readonly string[], options: IngestOptions): Promise<SubmittedBatch> {
+  /**
+   * `rootsFromSources`: allow the folders the sources name (what a person typed on the command line),
+   * rather than the working folder, when `options.roots` is not given.
+   */
+  async ingest(
+    inputs: readonly string[],
+    options: IngestOptions,
+    how: { rootsFromSources?: boolean } = {},
+  ): Promise<SubmittedBatch> {
     const parsed = parseWith(ingestOptionsSchema, options, 'options');
     const expanded = await expandSources(inputs);
     if (expanded.sources.length === 0)
@@ -59,7 +67,7 @@ export class IngestionClient {
       );
     const batchOptions = {
       ...parsed,
-      roots: parsed.roots.length ? parsed.roots : expanded.roots,
+      roots: parsed.roots ?? (how.rootsFromSources ? expanded.roots : [process.cwd()]),
     };
     const batchId = randomUUID();
     // A document's id is its absolute path (or its URL): the same file is the same document however a

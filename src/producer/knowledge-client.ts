@@ -4,7 +4,7 @@ import { InstanceCache } from '../shared/instance-cache.js';
 import type { GenerationRequest, GenerationResult } from '../shared/jobs.js';
 import type { Keys } from '../shared/keys.js';
 import { type DocumentEntry, DocumentRegistry } from '../shared/knowledge/document-registry.js';
-import { createEmbedder } from '../shared/knowledge/embedder.js';
+import { chooseEmbedder, createEmbedder } from '../shared/knowledge/embedder.js';
 import type { IngestOptions, IngestSummary } from '../shared/knowledge/ingest-jobs.js';
 import type { SearchHit, SearchMode, VectorStore } from '../shared/knowledge/vector-store.js';
 import { validateWhere, validateWhereDocument } from '../shared/knowledge/where-filter.js';
@@ -26,6 +26,9 @@ export interface SearchRequest {
   embedder?: string;
   embeddingModel?: string;
 }
+
+/** The most hits one search returns. */
+const maxHits = 1_000;
 
 /** What `ask` takes: where to search, and the generation request the answer is made with. */
 export type AskRequest = SearchRequest & Omit<GenerationRequest, 'prompt' | 'messages' | 'system'>;
@@ -72,9 +75,18 @@ export class KnowledgeClient {
     };
   }
 
-  /** Enqueues a batch ingestion (one job per document under one parent); resolves once accepted. */
-  ingest(sources: readonly string[], options: IngestOptions): Promise<SubmittedBatch> {
-    return this.batches.ingest(sources, options);
+  /**
+   * Enqueues a batch ingestion (one job per document under one parent); resolves once accepted. Files
+   * must lie inside `options.roots` (default: the working folder; `[]` allows none).
+   */
+  ingest(
+    sources: readonly string[],
+    options: IngestOptions,
+    how: { rootsFromSources?: boolean } = {},
+  ): Promise<SubmittedBatch> {
+    // An embedder that is not configured fails here, by name, rather than in every document's job.
+    if (options.embedder !== undefined) chooseEmbedder(this.settings, options);
+    return this.batches.ingest(sources, options, how);
   }
 
   /** Waits for a batch's summary, reporting progress as documents finish. */
@@ -95,6 +107,11 @@ export class KnowledgeClient {
   async search(query: string, request: SearchRequest): Promise<SearchHit[]> {
     if (!query.trim()) throw new ValidationError('query', 'expected some words to search for');
     const mode = request.mode ?? 'hybrid';
+    if (!['semantic', 'keyword', 'hybrid'].includes(mode))
+      throw new ValidationError('mode', `expected semantic, keyword or hybrid, got '${String(mode)}'`);
+    const k = request.k ?? 5;
+    if (!Number.isInteger(k) || k < 1 || k > maxHits)
+      throw new ValidationError('k', `expected a whole number from 1 to ${maxHits}, got ${String(k)}`);
     const where = request.where === undefined ? undefined : validateWhere(request.where);
     const whereDocument =
       request.whereDocument === undefined ? undefined : validateWhereDocument(request.whereDocument);
@@ -115,7 +132,7 @@ export class KnowledgeClient {
     }
     return store.search(request.collection, {
       mode,
-      k: request.k ?? 5,
+      k,
       query,
       ...(vector ? { vector } : {}),
       ...(where ? { where } : {}),
@@ -128,6 +145,19 @@ export class KnowledgeClient {
    * every failover of the generation path) and returns the answer with the chunks it was given.
    */
   async ask(question: string, options: AskRequest): Promise<GenerationResult & { citations: SearchHit[] }> {
+    const { citations, request } = await this.withSources(question, options);
+    const result = await this.generate(request);
+    return { ...result, citations };
+  }
+
+  /**
+   * The first half of `ask`: searches the collection and returns the generation request that answers
+   * from what was found, with the hits it cites; submit or stream that request yourself.
+   */
+  async withSources(
+    question: string,
+    options: AskRequest,
+  ): Promise<{ citations: SearchHit[]; request: GenerationRequest }> {
     const { collection, mode, k, where, whereDocument, embedder, embeddingModel, ...generation } = options;
     const citations = await this.search(question, {
       collection,
@@ -138,8 +168,7 @@ export class KnowledgeClient {
       ...(embedder ? { embedder } : {}),
       ...(embeddingModel ? { embeddingModel } : {}),
     });
-    const result = await this.generate({ ...generation, ...promptWithSources(question, citations) });
-    return { ...result, citations };
+    return { citations, request: { ...generation, ...promptWithSources(question, citations) } };
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,8 @@
  * Errors are never recognised by their message text.
  */
 
+import { scrub } from './secrets.js';
+
 export const errorKinds = [
   'rate_limited',
   'unavailable',
@@ -41,7 +43,8 @@ export class AtlasError extends Error {
   readonly retryAfterMs: number | undefined;
 
   constructor(kind: ErrorKind, message: string, options: AtlasErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Messages are often built from an upstream's answer, which may echo the key it was sent.
+    super(scrub(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AtlasError';
     this.kind = kind;
     this.provider = options.provider;

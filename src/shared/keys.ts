@@ -23,6 +23,8 @@ export interface Keys {
   events(requestId: string): string;
   /** Sorted set of accepted requests no attempt has started yet, by acceptance time: what the sweeper repairs. */
   readonly acceptedRequests: string;
+  /** Sorted set of requests not yet ended, by deadline: what the sweeper ends when their job is gone. */
+  readonly openRequests: string;
   /** Pub/sub channel on which cancellations are announced. */
   readonly cancelChannel: string;
   /** Shared circuit-breaker state of one instance. */
@@ -85,6 +87,7 @@ export function createKeys(prefix: string): Keys {
     request: (requestId) => at('req', requestId),
     events: (requestId) => at('req', requestId, 'events'),
     acceptedRequests: at('accepted'),
+    openRequests: at('open'),
     cancelChannel: at('cancel'),
     breaker: (instance) => at('breaker', instance),
     breakerProbe: (instance) => at('breaker', instance, 'probe'),

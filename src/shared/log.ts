@@ -2,25 +2,11 @@ import { type Logger, pino } from 'pino';
 
 export type { Logger } from 'pino';
 
-/**
- * Secret values (API keys) known to this process. Redaction by field path catches the usual places
- * (`apiKey`, `authorization`); scrubbing every written line for the values themselves catches the rest,
- * such as a key echoed inside an SDK error message or a URL.
- */
-const secrets = new Set<string>();
+import { scrub } from './secrets.js';
 
-export function registerSecret(value: string | undefined): void {
-  // Short values would scrub ordinary words; real keys are long.
-  if (value && value.length >= 8) secrets.add(value);
-}
-
-export function scrubSecrets(text: string): string {
-  let result = text;
-  for (const secret of secrets) {
-    if (result.includes(secret)) result = result.split(secret).join('[redacted]');
-  }
-  return result;
-}
+// Redaction by field path catches the usual places (`apiKey`, `authorization`); scrubbing every written
+// line for the registered secret values themselves catches the rest (see secrets.ts).
+export { registerSecret, scrub as scrubSecrets } from './secrets.js';
 
 const redactedPaths = [
   'apiKey',
@@ -52,7 +38,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         paths: options.redactPrompts ? [...redactedPaths, ...promptPaths] : redactedPaths,
         censor: '[redacted]',
       },
-      hooks: { streamWrite: scrubSecrets },
+      hooks: { streamWrite: scrub },
     },
     options.destination ?? pino.destination(2),
   );

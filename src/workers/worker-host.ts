@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../shared/log.js';
 import { providerFromSettings } from '../shared/providers/create-provider.js';
 import type { Provider } from '../shared/providers/provider.js';
 import { createRedis, duplicateRedis, type Redis } from '../shared/redis.js';
+import { scrubError } from '../shared/secrets.js';
 import { type FleetBreaker, fleetBreakerFor } from './fleet-breaker.js';
 import { startHeartbeat } from './heartbeat.js';
 
@@ -52,6 +53,8 @@ export interface HostWorkerOptions {
   limiter?: { max: number; duration: number };
   /** Times a job may be found stalled (its worker died) before it fails. @default BullMQ's, 1 */
   maxStalledCount?: number;
+  /** Called when BullMQ gives up on a job (attempts used up, stalled out), on every worker of the queue. */
+  onFailed?: (job: Job | undefined, error: Error) => void;
 }
 
 export interface ErrorEmitter {
@@ -224,6 +227,9 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Runni
             watched.taken++;
             try {
               return await processor(job, token, worker);
+            } catch (error) {
+              // BullMQ stores what a job throws (failedReason, stacktrace): never with a key in it.
+              throw scrubError(error);
             } finally {
               running--;
               watched.active--;
@@ -245,6 +251,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Runni
         worker.on('failed', (job, error) => {
           if (!closing) log.warn({ queue, jobId: job?.id, err: error }, 'job failed');
         });
+        if (workerOptions.onFailed) worker.on('failed', workerOptions.onFailed);
         watched.worker = worker as Worker;
         watched.connection = connection;
       };

@@ -33,21 +33,33 @@ export interface AnthropicFake {
 
 /** A loopback server speaking Anthropic's Messages and Models APIs as recorded. */
 export async function startAnthropicFake(
-  options: { apiKey?: string; toolScript?: ToolScript } = {},
+  options: {
+    apiKey?: string;
+    toolScript?: ToolScript;
+    /** Echo the key a refused request carried in the 401 body, as some proxies and compatible servers do. */
+    echoKey?: boolean;
+  } = {},
 ): Promise<AnthropicFake> {
   const apiKey = options.apiKey ?? 'sk-ant-fake-key';
   const script = options.toolScript;
   const server = await new FakeServer((request, response) =>
-    handle(request, response, apiKey, script),
+    handle(request, response, apiKey, options.echoKey === true, script),
   ).start();
   return { server, url: server.url, apiKey, close: () => server.close() };
 }
 
-function handle(request: FakeRequest, response: ServerResponse, apiKey: string, script?: ToolScript) {
+function handle(
+  request: FakeRequest,
+  response: ServerResponse,
+  apiKey: string,
+  echoKey: boolean,
+  script?: ToolScript,
+) {
   // SDK 1.x sends the key as a bearer token; older clients send x-api-key. The API takes both.
   const key = request.headers['x-api-key'] ?? bearerToken(request.headers);
   if (request.fault === 'bad-key' || key !== apiKey) {
-    return sendJson(response, 401, errorBody('authentication_error', 'invalid x-api-key'));
+    const message = echoKey ? `invalid x-api-key: ${String(key)}` : 'invalid x-api-key';
+    return sendJson(response, 401, errorBody('authentication_error', message));
   }
   switch (request.fault) {
     case 'server-error':

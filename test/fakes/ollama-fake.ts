@@ -26,16 +26,28 @@ export interface OllamaFake {
 }
 
 /** A loopback server speaking Ollama's native API (/api/chat, /api/embed, /api/tags) as documented. */
-export async function startOllamaFake(options: { apiKey?: string } = {}): Promise<OllamaFake> {
+export async function startOllamaFake(
+  options: {
+    apiKey?: string;
+    /** Echo the bearer token a refused request carried in the 401 body, as some proxies do. */
+    echoKey?: boolean;
+  } = {},
+): Promise<OllamaFake> {
   const server = await new FakeServer((request, response) =>
-    handle(request, response, options.apiKey),
+    handle(request, response, options.apiKey, options.echoKey === true),
   ).start();
   return { server, url: server.url, apiKey: options.apiKey, close: () => server.close() };
 }
 
-function handle(request: FakeRequest, response: ServerResponse, apiKey: string | undefined) {
+function handle(
+  request: FakeRequest,
+  response: ServerResponse,
+  apiKey: string | undefined,
+  echoKey: boolean,
+) {
   if (request.fault === 'bad-key' || (apiKey !== undefined && bearerToken(request.headers) !== apiKey)) {
-    return sendJson(response, 401, { error: 'unauthorized' });
+    const error = echoKey ? `unauthorized: bearer ${String(bearerToken(request.headers))}` : 'unauthorized';
+    return sendJson(response, 401, { error });
   }
   switch (request.fault) {
     case 'server-error':

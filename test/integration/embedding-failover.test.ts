@@ -76,6 +76,7 @@ describe('embedding failover during ingestion', () => {
       collection,
       embedder: 'primary',
       embeddingModel: 'text-embedding-3-small',
+      roots: [folder],
     });
     return client.wait(batch.batchId);
   };

@@ -33,7 +33,7 @@ describe('an ingestion worker killed mid-batch', () => {
         `Document ${i}. ${'Queues and workers and providers. '.repeat(30)}`,
       );
     const client = new IngestionClient(redis, createKeys(settings.redis.prefix));
-    const batch = await client.ingest([folder], { collection: 'crash', chunkSize: 32 });
+    const batch = await client.ingest([folder], { collection: 'crash', chunkSize: 32, roots: [folder] });
     const first = await spawnWorker(settings, [], {}, 'test/support/ingestion-worker-process.ts');
     processes.push(first);
     await expect

@@ -49,7 +49,7 @@ describe('batch ingestion into the embedded store', () => {
   });
 
   const run = async (prune = false) => {
-    const batch = await client.ingest([folder], { ...options, prune });
+    const batch = await client.ingest([folder], { ...options, prune }, { rootsFromSources: true });
     const progress: number[] = [];
     const summary = await client.wait(batch.batchId, (update) => progress.push(update.done));
     return { batch, summary, progress };
@@ -106,6 +106,7 @@ describe('batch ingestion into the embedded store', () => {
     const batch = await client.ingest(
       ['alpha', 'beta'].map((name) => join(folder, 'packages', name, 'README.md')),
       { collection: 'same-name' },
+      { rootsFromSources: true },
     );
     expect(await client.wait(batch.batchId)).toMatchObject({ added: 2 });
     const [hit] = await store.search('same-name', { mode: 'keyword', query: 'beta', k: 1 });
@@ -117,7 +118,11 @@ describe('batch ingestion into the embedded store', () => {
     const history = mkdtempSync(join(tmpdir(), 'atlas-ingest-versions-'));
     const ingestEdition = async (edition: number) => {
       writeFileSync(join(history, 'policy.md'), `# Policy\n\nEdition ${edition} of the retention policy.`);
-      const batch = await client.ingest([history], { collection: 'versions', keepVersions: 2 });
+      const batch = await client.ingest(
+        [history],
+        { collection: 'versions', keepVersions: 2 },
+        { rootsFromSources: true },
+      );
       return client.wait(batch.batchId);
     };
     await ingestEdition(1);
@@ -135,7 +140,7 @@ describe('batch ingestion into the embedded store', () => {
     const sparse = mkdtempSync(join(tmpdir(), 'atlas-ingest-empty-'));
     writeFileSync(join(sparse, 'empty.txt'), '   \n');
     writeFileSync(join(sparse, 'full.txt'), 'Workers take jobs from the queue.');
-    const batch = await client.ingest([sparse], { collection: 'with-empty' });
+    const batch = await client.ingest([sparse], { collection: 'with-empty' }, { rootsFromSources: true });
     const summary = await client.wait(batch.batchId);
     expect(summary).toMatchObject({ added: 1, failed: 1 });
     expect(summary.failures[0]?.reason).toMatch(/empty\.txt: no text to index/);

@@ -139,14 +139,17 @@ const exampleDocs = fileURLToPath(new URL('../../../examples/docs', import.meta.
 async function runKnowledgeDemo(client: AtlasClient, context: CliContext): Promise<void> {
   const say = (line = '') => context.print(line);
   say(`\n4. Knowledge: the documents in examples/docs, ingested as one batch of jobs`);
-  const batch = await client.knowledge.ingest([exampleDocs], { collection: 'handbook' });
+  const batch = await client.knowledge.ingest([exampleDocs], {
+    collection: 'handbook',
+    roots: [exampleDocs],
+  });
   const summary = await client.knowledge.wait(batch.batchId);
   say(
     `   ${summary.added} documents added, ${summary.chunks} chunks, into the embedded store ` +
       `(${summary.embedding.model}: ${summary.embedding.kind} embeddings)`,
   );
   const again = await client.knowledge.wait(
-    (await client.knowledge.ingest([exampleDocs], { collection: 'handbook' })).batchId,
+    (await client.knowledge.ingest([exampleDocs], { collection: 'handbook', roots: [exampleDocs] })).batchId,
   );
   say(`   again, unchanged: ${again.skipped} skipped, ${again.added} added`);
 

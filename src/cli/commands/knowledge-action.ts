@@ -20,15 +20,19 @@ export async function runIngest(
   const redis = createRedis(runtime.settings.redis);
   let workers: Awaited<ReturnType<typeof startIngestionWorkers>> | undefined;
   try {
-    const batch = await client.knowledge.ingest(sources, {
-      collection: String(options['collection']),
-      ...(options['chunker'] ? { chunker: options['chunker'] as (typeof chunkerNames)[number] } : {}),
-      ...(options['chunkSize'] !== undefined ? { chunkSize: options['chunkSize'] as number } : {}),
-      ...(options['overlap'] !== undefined ? { overlap: options['overlap'] as number } : {}),
-      ...(options['embedder'] ? { embedder: String(options['embedder']) } : {}),
-      ...(options['keepVersions'] !== undefined ? { keepVersions: options['keepVersions'] as number } : {}),
-      prune: Boolean(options['prune']),
-    });
+    const batch = await client.knowledge.ingest(
+      sources,
+      {
+        collection: String(options['collection']),
+        ...(options['chunker'] ? { chunker: options['chunker'] as (typeof chunkerNames)[number] } : {}),
+        ...(options['chunkSize'] !== undefined ? { chunkSize: options['chunkSize'] as number } : {}),
+        ...(options['overlap'] !== undefined ? { overlap: options['overlap'] as number } : {}),
+        ...(options['embedder'] ? { embedder: String(options['embedder']) } : {}),
+        ...(options['keepVersions'] !== undefined ? { keepVersions: options['keepVersions'] as number } : {}),
+        prune: Boolean(options['prune']),
+      },
+      { rootsFromSources: true },
+    );
     const keys = createKeys(runtime.settings.redis.prefix);
     const [health] = await readFleetHealth(redis, keys, [keys.ingestionQueue]);
     if (!health?.liveWorkers) {
@@ -42,6 +46,8 @@ export async function runIngest(
     bar.start(batch.total, 0);
     const summary = await client.knowledge.wait(batch.batchId, (progress) => bar.update(progress.done));
     bar.stop();
+    // Documents that failed make the command fail, after the summary says which and why.
+    if (summary.failed > 0) context.exitCode = 1;
     if (options['json']) return printJson({ ...summary, unsupported: batch.unsupported }, context.print);
     context.print(
       `${summary.collection}: ${summary.added} added, ${summary.updated} updated, ${summary.skipped} skipped, ${summary.deleted} deleted, ${summary.failed} failed (${summary.chunks} chunks; ${summary.embedding.instance}/${summary.embedding.model}, ${summary.embedding.kind} embeddings)`,

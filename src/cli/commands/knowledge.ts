@@ -2,13 +2,12 @@ import type { Command } from 'commander';
 import { ValidationError } from '../../shared/errors.js';
 import { chunkerNames } from '../../shared/knowledge/chunker-names.js';
 import type { CliContext } from '../context.js';
+import { wholeNumberOption } from '../numbers.js';
 
-const positive = (flag: string) => (value: string) => {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 0)
-    throw new ValidationError(flag, `expected a whole number, got '${value}'`);
-  return number;
-};
+const count =
+  (flag: string, min = 1) =>
+  (value: string) =>
+    wholeNumberOption(flag, value, { min });
 
 const json = (flag: string) => (value: string) => {
   try {
@@ -28,17 +27,17 @@ export function registerKnowledgeCommands(program: Command, context: CliContext)
       '--chunker <name>',
       `one of ${chunkerNames.join(', ')} [default: markdown for .md, recursive for the rest]`,
     )
-    .option('--chunk-size <tokens>', 'tokens per chunk', positive('--chunk-size'))
+    .option('--chunk-size <tokens>', 'tokens per chunk', count('--chunk-size'))
     .option(
       '--overlap <tokens>',
       'tokens shared by neighbouring chunks (fixed chunker)',
-      positive('--overlap'),
+      count('--overlap', 0),
     )
     .option('--embedder <instance>', 'provider instance that embeds [default: the mock, lexical]')
     .option(
       '--keep-versions <n>',
       'versions of each document to keep; older kept ones are found only by asking for their version',
-      positive('--keep-versions'),
+      count('--keep-versions'),
     )
     .option('--prune', 'delete documents of the collection that are not among the sources')
     .option('--json', 'print the summary as JSON')
@@ -52,7 +51,7 @@ export function registerKnowledgeCommands(program: Command, context: CliContext)
     .requiredOption('-q, --query <text>', 'what to search for')
     .requiredOption('--collection <name>', 'collection to search')
     .option('--mode <mode>', 'semantic, keyword or hybrid', 'hybrid')
-    .option('-k, --k <n>', 'how many hits', positive('--k'), 5)
+    .option('-k, --k <n>', 'how many hits', count('--k'), 5)
     .option('--where <json>', 'metadata filter, e.g. {"source": "guide.md"}', json('--where'))
     .option('--where-document <json>', 'text filter, e.g. {"$contains": "Redis"}', json('--where-document'))
     .option('--embedder <instance>', 'provider instance that embeds the query')

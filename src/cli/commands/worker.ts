@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
-import { ValidationError } from '../../shared/errors.js';
 import type { Subsystem } from '../../workers/worker-host.js';
 import { flattenList } from '../list-option.js';
+import { wholeNumberOption } from '../numbers.js';
+
+/** Jobs one process runs at once per instance: more would only queue inside the process. */
+const maxConcurrency = 10_000;
 
 interface WorkerOptions {
   providers?: string[];
@@ -22,13 +25,9 @@ export function registerWorkerCommand(program: Command): void {
     .option('--ingest', 'serve ingestion (documents and batches); alone, no generation workers')
     .option('--agent', 'serve agent steps: the built-in workflows and tools, and those of agents.modules')
     .action(async (options: WorkerOptions) => {
-      const concurrency = Number(options.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency <= 0) {
-        throw new ValidationError(
-          '--concurrency',
-          `expected a positive whole number, got '${options.concurrency}'`,
-        );
-      }
+      const concurrency = wholeNumberOption('--concurrency', options.concurrency, {
+        max: maxConcurrency,
+      });
       // Loaded here, not at start-up: `atlas --help` loads no BullMQ, Redis client or SDK.
       const { openRuntime } = await import('../runtime.js');
       const { generationInstances, generationSubsystem } = await import(

@@ -76,8 +76,12 @@ function convert(name: string, raw: string, type: Kind): unknown {
     case 'text':
       return raw;
     case 'url':
-      if (!URL.canParse(raw))
-        throw new ConfigError(name, `expected a URL such as http://127.0.0.1:6333, got '${raw}'`);
+      // Servers are reached over http(s) only: a `file:` URL would have a client library read files.
+      if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol))
+        throw new ConfigError(
+          name,
+          `expected an http:// or https:// URL such as http://127.0.0.1:6333, got '${raw}'`,
+        );
       return raw;
     case 'list':
       return listFromEnvironment(raw);

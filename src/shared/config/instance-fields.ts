@@ -4,6 +4,11 @@ import { timerMs } from './timer.js';
 // What every provider instance has, whatever its type: each provider folder builds its settings schema
 // from `commonInstanceFields` and adds its own fields.
 
+/** A server address: http or https only (never `file:` or another scheme a client library might follow). */
+export function httpUrl() {
+  return z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+}
+
 export const breakerSchema = z
   .object({
     /** Failure percentage within the rolling window that opens the breaker. @default 50 */

@@ -3,8 +3,10 @@ import { resolve } from 'node:path';
 import * as z from 'zod';
 import { ConfigError } from '../errors.js';
 import { zodIssueError } from '../parse-with.js';
+import { registerSettingsSecrets } from '../secrets.js';
 import { builtInInstances, defaultOrder } from './built-in-instances.js';
 import { type Environment, environmentInput } from './environment.js';
+import { httpUrl } from './instance-fields.js';
 import { instanceName, providerInstanceSchema } from './provider-settings.js';
 import { strategyNames } from './strategy-names.js';
 import { timerMs } from './timer.js';
@@ -85,6 +87,8 @@ const generationSchema = z
     deltaFlushChars: z.number().int().positive().default(512),
     /** How long a worker or producer trusts the fleet's breaker states before reading them again. @default 200 */
     healthCacheMs: timerMs().default(200),
+    /** The most characters a request's prompt, system prompt and messages may hold together. @default 1000000 */
+    maxPromptChars: z.number().int().positive().default(1_000_000),
   })
   .strict()
   .prefault({});
@@ -115,7 +119,7 @@ const workersSchema = z
 const ingestionSchema = z
   .object({
     /** Qdrant to store knowledge in; without it the embedded store is used. Environment: QDRANT_URL. */
-    qdrantUrl: z.url().optional(),
+    qdrantUrl: httpUrl().optional(),
     /** Folder of the embedded vector store. Environment: ATLAS_KNOWLEDGE_DIR. @default .atlas/lancedb */
     knowledgeDirectory: z.string().min(1).default('.atlas/lancedb'),
     /** Versions of each document the knowledge base keeps. Environment: ATLAS_KEEP_VERSIONS. @default 1 */
@@ -247,6 +251,8 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
       );
     }
   }
+  // Every process loads its settings here: from now on its errors and output never show these values.
+  registerSettingsSecrets(parsed, env);
   return { ...parsed, providerOrder };
 }
 

@@ -101,11 +101,13 @@ export function chooseEmbedder(
   const instance =
     asked.embedder ??
     Object.entries(settings.providers).find(([, instanceSettings]) => instanceSettings.type === 'mock')?.[0];
-  const instanceSettings = instance ? settings.providers[instance] : undefined;
+  const instanceSettings =
+    instance && Object.hasOwn(settings.providers, instance) ? settings.providers[instance] : undefined;
   if (!instance || !instanceSettings) {
+    const given = asked.embedder === undefined ? '' : `, got '${asked.embedder}'`;
     throw new ValidationError(
       'embedder',
-      `expected a configured provider instance; configured: ${Object.keys(settings.providers).join(', ')}`,
+      `expected a configured provider instance; configured: ${Object.keys(settings.providers).join(', ')}${given}`,
     );
   }
   return {

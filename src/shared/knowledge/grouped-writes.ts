@@ -98,6 +98,10 @@ export class GroupedWrites implements VectorStore {
     await this.store.compact?.(collection);
   }
 
+  countDocument(collection: string, documentId: string): Promise<number> {
+    return this.store.countDocument(collection, documentId);
+  }
+
   count(collection: string, filter?: { where?: Where; whereDocument?: WhereDocument }): Promise<number> {
     return this.store.count(collection, filter);
   }

@@ -22,8 +22,8 @@ export const ingestOptionsSchema = z
     keepVersions: z.number().int().positive().optional(),
     /** Delete the collection's documents that are not in this batch. @default false */
     prune: z.boolean().default(false),
-    /** Folders that file sources must stay inside. @default the current folder */
-    roots: z.array(z.string()).default([]),
+    /** Folders that file sources must stay inside; `[]` allows no file (URLs only). @default the working folder */
+    roots: z.array(z.string()).optional(),
   })
   .strict();
 export type IngestOptions = z.input<typeof ingestOptionsSchema>;

@@ -74,6 +74,8 @@ export interface VectorStore {
     documentId: string,
     versions: { current: number; keep: number },
   ): Promise<{ deleted: number; superseded: number }>;
+  /** How many chunks of a document the collection holds (every version); 0 when the collection does not exist. */
+  countDocument(collection: string, documentId: string): Promise<number>;
   /** Chunks in a collection that match the filters, superseded versions left out unless `where` names `version`. */
   count(collection: string, filter?: { where?: Where; whereDocument?: WhereDocument }): Promise<number>;
   /** Merges small writes and drops superseded files, where a store needs it (the embedded one). */

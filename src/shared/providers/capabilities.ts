@@ -81,7 +81,8 @@ export function detectTaskType(prompt: string): string {
  * misspelt task type would silently change routing, so here it is an error naming it.
  */
 export function requirementsForTask(taskType: string): Requirements {
-  const requirements = taskRequirements[taskType];
+  // Own properties only: `constructor` or `__proto__` are not task types.
+  const requirements = Object.hasOwn(taskRequirements, taskType) ? taskRequirements[taskType] : undefined;
   if (!requirements)
     throw new ValidationError('taskType', `expected one of ${taskTypes.join(', ')}, got '${taskType}'`);
   return { ...requirements };
@@ -98,7 +99,13 @@ export function parseCapabilities(list: readonly string[]): Requirements {
     .flatMap((item) => item.split(','))
     .map((item) => item.trim())
     .filter(Boolean)) {
-    const [rawName, rawStrength] = part.split(':', 2) as [string, string | undefined];
+    const pieces = part.split(':');
+    if (pieces.length > 2)
+      throw new ValidationError(
+        'capabilities',
+        `expected name or name:strength (such as code:strong), got '${part}'`,
+      );
+    const [rawName, rawStrength] = pieces as [string, string | undefined];
     const name = rawName.trim().toLowerCase();
     if (!(capabilityNames as readonly string[]).includes(name)) {
       throw new ValidationError(
@@ -107,7 +114,9 @@ export function parseCapabilities(list: readonly string[]): Requirements {
       );
     }
     const strengthName = (rawStrength ?? 'moderate').trim().toLowerCase();
-    const strength = strengths[strengthName as StrengthName];
+    const strength = Object.hasOwn(strengths, strengthName)
+      ? strengths[strengthName as StrengthName]
+      : undefined;
     if (strength === undefined || strength === 0) {
       throw new ValidationError(
         'capabilities',

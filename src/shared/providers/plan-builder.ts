@@ -33,7 +33,12 @@ export class PlanBuilder {
       request.providers ? 'request.providers' : 'providerOrder',
     );
     if (request.taskType) requirementsForTask(request.taskType);
-    const strategy = request.strategy ?? this.settings.strategy;
+    // A task type or capabilities mean nothing to the other strategies: asking for them asks for task_aware.
+    const strategy =
+      request.strategy ??
+      (request.taskType !== undefined || request.capabilities !== undefined
+        ? 'task_aware'
+        : this.settings.strategy);
     const now = Date.now();
     const health = await readFleetHealth(this.redis, this.keys, instances, now);
     const roundRobinIndex =

@@ -1,5 +1,6 @@
 import type { SerializedError } from '../errors.js';
 import type { Hop } from '../jobs.js';
+import { scrubValue } from '../secrets.js';
 import type { ContinuationQueues } from './continuations.js';
 import type { RequestRecord, RequestStore } from './request-store.js';
 
@@ -23,7 +24,9 @@ export async function finishRequest(
   parts: { store: RequestStore; continuations: ContinuationQueues },
   input: FinishRequest,
 ): Promise<boolean> {
-  const { record, attempt, instance, status, error, attempts } = input;
+  const { record, attempt, instance, status } = input;
+  const error = scrubValue(input.error);
+  const attempts = scrubValue(input.attempts);
   const finished = await parts.store.finish({
     id: record.id,
     ...(attempt === undefined ? {} : { attempt }),

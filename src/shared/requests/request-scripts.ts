@@ -5,13 +5,14 @@
  * (`encodeEvent`): a script only appends them, so their shape is decided in one place.
  *
  * Common KEYS: [1] request record hash, [2] event stream, [3] sorted set of accepted requests no
- * attempt has started yet (by acceptance time; the sweeper repairs those left without a job).
+ * attempt has started yet (by acceptance time; the sweeper repairs those left without a job), [4] sorted
+ * set of requests not yet ended (by deadline; the sweeper ends those whose job failed or vanished).
  * Common ARGV: [1] event time (ms), [2] stream max length, [3] record TTL once finished (ms, 0 = keep),
  * [4] request id. An event is passed as its field count followed by its fields (a count of 0: none).
  */
 
 const header = `
-local record, events, accepted = KEYS[1], KEYS[2], KEYS[3]
+local record, events, accepted, open = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local now, maxLength, ttl, id = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local status = redis.call('HGET', record, 'status')
 local function terminal(s) return s == 'completed' or s == 'failed' or s == 'cancelled' end
@@ -31,7 +32,7 @@ end
 `;
 
 /**
- * KEYS[4] idempotency key. ARGV[5] '1' when the request has an idempotency key, ARGV[6] how long the
+ * KEYS[5] idempotency key. ARGV[5] '1' when the request has an idempotency key, ARGV[6] how long the
  * claim lasts (ms), ARGV[7] first instance, ARGV[8] plan JSON, ARGV[9] request JSON, ARGV[10] createdAt,
  * ARGV[11] deadlineAt, ARGV[12] expiry of the unfinished record (ms), ARGV[13…] the queued event.
  * Claims the idempotency key and writes the record, its queued event and its place among the
@@ -39,7 +40,7 @@ end
  */
 export const acceptScript = `${header}
 if ARGV[5] == '1' then
-  if not redis.call('SET', KEYS[4], id, 'PX', ARGV[6], 'NX') then return {0, redis.call('GET', KEYS[4])} end
+  if not redis.call('SET', KEYS[5], id, 'PX', ARGV[6], 'NX') then return {0, redis.call('GET', KEYS[5])} end
 end
 redis.call('HSET', record, 'id', id, 'status', 'queued', 'attempt', '0', 'instance', ARGV[7],
   'plan', ARGV[8], 'request', ARGV[9], 'attempts', '[]', 'createdAt', ARGV[10], 'deadlineAt', ARGV[11])
@@ -48,6 +49,7 @@ emit(13)
 redis.call('PEXPIRE', record, ARGV[12])
 redis.call('PEXPIRE', events, ARGV[12])
 redis.call('ZADD', accepted, ARGV[10], id)
+redis.call('ZADD', open, ARGV[11], id)
 return {1, id}
 `;
 
@@ -73,6 +75,7 @@ export const completeScript = `${header}
 if not status or terminal(status) or redis.call('HGET', record, 'attempt') ~= ARGV[5] then return 0 end
 redis.call('HSET', record, 'status', 'completed', 'result', ARGV[6], 'attempts', ARGV[7], 'finishedAt', now)
 redis.call('ZREM', accepted, id)
+redis.call('ZREM', open, id)
 emit(8)
 expire()
 return 1
@@ -102,6 +105,7 @@ if not status or terminal(status) then return 0 end
 if ARGV[5] ~= '' and redis.call('HGET', record, 'attempt') ~= ARGV[5] then return 0 end
 redis.call('HSET', record, 'status', ARGV[6], 'error', ARGV[7], 'attempts', ARGV[8], 'finishedAt', now)
 redis.call('ZREM', accepted, id)
+redis.call('ZREM', open, id)
 emit(9)
 expire()
 return 1

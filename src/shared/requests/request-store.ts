@@ -4,6 +4,7 @@ import type { Keys } from '../keys.js';
 import type { PlanStep } from '../providers/strategies.js';
 import type { Redis } from '../redis.js';
 import { runScript } from '../run-script.js';
+import { scrubValue } from '../secrets.js';
 import { decodeEvent, encodeEvent, type RequestEvent } from './request-events.js';
 import {
   acceptScript,
@@ -34,6 +35,18 @@ export interface RequestRecord {
   result?: GenerationResult;
   error?: SerializedError;
   finishedAt?: number;
+}
+
+/** A request's place, read even when its record's JSON is damaged (then `record` is missing). */
+export interface RequestState {
+  id: string;
+  status: RequestStatus;
+  attempt: number;
+  instance: string;
+  deadlineAt: number;
+  record?: RequestRecord;
+  /** Why the record could not be read, when it could not. */
+  unreadable?: string;
 }
 
 export interface StoredEvent {
@@ -108,6 +121,40 @@ export class RequestStore {
   }
 
   /**
+   * Where a request stands, even when its stored JSON cannot be parsed: `record` is then missing and
+   * `unreadable` says why. Undefined when there is no record (expired, or never created).
+   */
+  async state(id: string): Promise<RequestState | undefined> {
+    const fields = await this.redis.hgetall(this.keys.request(id));
+    if (!fields['id']) return undefined;
+    const base = {
+      id,
+      status: fields['status'] as RequestStatus,
+      attempt: Number(fields['attempt']),
+      instance: fields['instance'] ?? '',
+      deadlineAt: Number(fields['deadlineAt']),
+    };
+    try {
+      return { ...base, record: parseRecord(fields)! };
+    } catch (error) {
+      return { ...base, unreadable: (error as Error).message };
+    }
+  }
+
+  /** Requests not yet ended, nearest deadline first, with their deadlines. */
+  async open(input: { limit: number }): Promise<Array<{ id: string; deadlineAt: number }>> {
+    const flat = await this.redis.zrange(this.keys.openRequests, '0', String(input.limit - 1), 'WITHSCORES');
+    const open: Array<{ id: string; deadlineAt: number }> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) open.push({ id: flat[i]!, deadlineAt: Number(flat[i + 1]) });
+    return open;
+  }
+
+  /** Takes a request off the open list: it ended, or its record is gone. */
+  async forgetOpen(input: { id: string }): Promise<void> {
+    await this.redis.zrem(this.keys.openRequests, input.id);
+  }
+
+  /**
    * Reads the request and, when `attempt` may run on `instance` now, marks it running, in one step.
    * `started` false: the attempt is stale, the request is over or past its deadline (see `record`).
    */
@@ -148,7 +195,9 @@ export class RequestStore {
     result: GenerationResult;
     attempts: Hop[];
   }): Promise<boolean> {
-    const { id, attempt, instance, result, attempts } = input;
+    const { id, attempt, instance } = input;
+    const result = scrubValue(input.result);
+    const attempts = scrubValue(input.attempts);
     const now = Date.now();
     return (
       (await this.run(completeScript, id, now, [
@@ -174,7 +223,9 @@ export class RequestStore {
     delayMs?: number;
     reset: boolean;
   }): Promise<'moved' | 'already' | 'over'> {
-    const { id, attempt, from, to, attempts, error, delayMs, reset } = input;
+    const { id, attempt, from, to, delayMs, reset } = input;
+    const attempts = scrubValue(input.attempts);
+    const error = scrubValue(input.error);
     const now = Date.now();
     const outcome = await this.run(forwardScript, id, now, [
       attempt,
@@ -206,7 +257,9 @@ export class RequestStore {
     error: SerializedError;
     attempts: Hop[];
   }): Promise<boolean> {
-    const { id, attempt, instance, status, error, attempts } = input;
+    const { id, attempt, instance, status } = input;
+    const error = scrubValue(input.error);
+    const attempts = scrubValue(input.attempts);
     const now = Date.now();
     const outcome = await this.run(finishScript, id, now, [
       attempt ?? '',
@@ -253,7 +306,7 @@ export class RequestStore {
   }
 
   private requestKeys(id: string): string[] {
-    return [this.keys.request(id), this.keys.events(id), this.keys.acceptedRequests];
+    return [this.keys.request(id), this.keys.events(id), this.keys.acceptedRequests, this.keys.openRequests];
   }
 
   private run(script: string, id: string, now: number, args: Array<string | number>): Promise<unknown> {

@@ -36,12 +36,12 @@ export class RequestSubmitter {
 
   /** The routing plan a request would get now, without accepting it. */
   plan(request: GenerationRequest): Promise<PlanStep[]> {
-    return this.planner.build(validateRequest(request));
+    return this.planner.build(this.validate(request));
   }
 
   /** Resolves to the request's id as soon as it is accepted. */
   async submit(request: GenerationRequest, options: SubmitOptions = {}): Promise<string> {
-    const parsed = validateRequest(request);
+    const parsed = this.validate(request);
     const plan = await this.planner.build(parsed);
     const createdAt = Date.now();
     const { accepted, id } = await this.store.accept({
@@ -60,6 +60,10 @@ export class RequestSubmitter {
     if (existing?.status === 'queued' && existing.attempt === 0)
       await this.queues.addAttempt({ instance: existing.instance, requestId: id, attempt: 0 });
     return id;
+  }
+
+  private validate(request: GenerationRequest) {
+    return validateRequest(request, { maxPromptChars: this.settings.generation.maxPromptChars });
   }
 
   async close(): Promise<void> {

@@ -62,11 +62,16 @@ export class GenerationProcessor {
       throw new UnrecoverableError(`${error.message}; expected {requestId: string, attempt: integer}`);
     }
     const { requestId, attempt } = parsed.data;
-    const { started, record } = await this.context.store.begin({
-      id: requestId,
-      attempt,
-      instance: this.instance,
-    });
+    let begun: Awaited<ReturnType<GenerationContext['store']['begin']>>;
+    try {
+      begun = await this.context.store.begin({ id: requestId, attempt, instance: this.instance });
+    } catch (error) {
+      // Its stored JSON is damaged: no retry will read it; the failed job ends the request.
+      if (error instanceof SyntaxError)
+        throw new UnrecoverableError(`request ${requestId}: its record cannot be read (${error.message})`);
+      throw error;
+    }
+    const { started, record } = begun;
     if (!record)
       throw new UnrecoverableError(
         `job ${job.id}: request ${requestId} has no record (expired, or never created)`,

@@ -1,3 +1,4 @@
+import type { Job } from 'bullmq';
 import type { Settings } from '../../shared/config/settings.js';
 import { ValidationError } from '../../shared/errors.js';
 import type { GenerationJob } from '../../shared/jobs.js';
@@ -7,6 +8,7 @@ import { RequestStore } from '../../shared/requests/request-store.js';
 import type { Subsystem } from '../worker-host.js';
 import type { GenerationContext } from './generation-context.js';
 import { GenerationProcessor } from './generation-processor.js';
+import { endRequestOfFailedJob, StrandedRequests } from './stranded-requests.js';
 import { sweepOnce } from './sweeper.js';
 
 export interface GenerationSubsystemOptions {
@@ -60,6 +62,14 @@ export function generationSubsystem(options: GenerationSubsystemOptions): Subsys
           {
             concurrency: options.concurrency ?? 10,
             ...(rateLimit ? { limiter: { max: rateLimit.max, duration: rateLimit.durationMs } } : {}),
+            // BullMQ gave up on a job (attempts used up, stalled out): its request ends now, with the reason.
+            onFailed: (job, error) => {
+              if (!job || host.closing) return;
+              endRequestOfFailedJob(context, job as Job<GenerationJob>, error).catch((failure: unknown) => {
+                if (!host.closing)
+                  log.warn({ err: failure, jobId: job.id }, 'could not end the request of a failed job');
+              });
+            },
           },
         );
         return processor;
@@ -71,15 +81,18 @@ export function generationSubsystem(options: GenerationSubsystemOptions): Subsys
         for (const processor of processors) processor.cancel(requestId);
       });
 
+      const stranded = new StrandedRequests();
       const sweepInterval = Math.max(250, Math.floor(settings.generation.sweepAfterMs / 2));
       const sweeper =
         options.sweep === false
           ? undefined
           : setInterval(() => {
               if (host.closing) return;
-              sweepOnce(context, workerId, Object.keys(settings.providers)).catch((error: unknown) => {
-                if (!host.closing) log.warn({ err: error }, 'sweep failed');
-              });
+              sweepOnce(context, workerId, Object.keys(settings.providers), stranded).catch(
+                (error: unknown) => {
+                  if (!host.closing) log.warn({ err: error }, 'sweep failed');
+                },
+              );
             }, sweepInterval);
       sweeper?.unref();
       log.info({ workerId, instances: options.instances }, 'generation workers started');

@@ -2,8 +2,10 @@ import { AtlasError } from '../../shared/errors.js';
 import { readFleetHealth } from '../../shared/fleet-health.js';
 import { generationJobSchema } from '../../shared/jobs.js';
 import { finishRequest } from '../../shared/requests/finish-request.js';
+import { failUnreadableJobs } from '../unreadable-jobs.js';
 import { forwardRequest, hopOf } from './failover.js';
 import type { GenerationContext } from './generation-context.js';
+import { StrandedRequests } from './stranded-requests.js';
 
 /**
  * Moves requests out of queues nobody serves. Any worker may run it; a lock makes one sweep at a time
@@ -14,11 +16,14 @@ import type { GenerationContext } from './generation-context.js';
  * It also repairs acceptance: a request accepted longer than `acceptRepairMs` ago whose first attempt
  * never started and whose job does not exist (its producer died, or lost Redis, between writing the
  * record and adding the job) gets that job now, or fails with the reason once past its deadline.
+ * And it ends requests nothing else will: those whose job BullMQ gave up on (stalled out, failed for
+ * good), whose job vanished, whose record cannot be read, or still open past their deadline.
  */
 export async function sweepOnce(
   context: GenerationContext,
   workerId: string,
   instances: readonly string[],
+  stranded: StrandedRequests = new StrandedRequests(),
 ): Promise<number> {
   const { redis, keys, queues, store, settings, log } = context;
   const lockMs = Math.max(settings.generation.sweepAfterMs, 5_000);
@@ -27,6 +32,8 @@ export async function sweepOnce(
   try {
     const now = Date.now();
     moved += await repairAccepted(context, now);
+    moved += await stranded.sweep(context, now);
+    for (const instance of instances) await failUnreadableJobs(redis, queues.get(instance));
     const health = await readFleetHealth(redis, keys, instances, now);
     for (const { instance, liveWorkers } of health) {
       if (liveWorkers > 0) continue;
@@ -43,7 +50,8 @@ export async function sweepOnce(
         if (now - job.timestamp < settings.generation.sweepAfterMs) continue;
         const parsed = generationJobSchema.safeParse(job.data);
         if (!parsed.success) continue;
-        const record = await store.get(parsed.data.requestId);
+        // A record that cannot be read is ended by the stranded-request sweep, not moved on.
+        const record = (await store.state(parsed.data.requestId))?.record;
         if (
           record &&
           record.attempt === parsed.data.attempt &&
@@ -86,7 +94,7 @@ async function repairAccepted(context: GenerationContext, now: number): Promise<
   });
   let repaired = 0;
   for (const id of ids) {
-    const record = await store.get(id);
+    const record = (await store.state(id))?.record;
     if (record?.status !== 'queued' || record.attempt !== 0) {
       await store.forgetUnstarted({ id });
       continue;

@@ -17,6 +17,7 @@ import { chunkPointId, type StoredChunk, type VectorStore } from '../../shared/k
 import type { Logger } from '../../shared/log.js';
 import { zodIssueError } from '../../shared/parse-with.js';
 import type { Provider } from '../../shared/providers/provider.js';
+import { scrub, scrubValue } from '../../shared/secrets.js';
 import type { Prepared, PrepareTask } from './prepare-document.js';
 
 export interface IngestionContext {
@@ -59,10 +60,14 @@ export async function processDocument(
       options,
       allowPrivateUrls: context.settings.ingestion.allowPrivateUrls,
     });
-    if ('failed' in prepared) return { source, outcome: 'failed', reason: prepared.failed };
+    if ('failed' in prepared) return { source, outcome: 'failed', reason: scrub(prepared.failed) };
     const { document, hash } = prepared;
-    const decision = await registry.decide(options.collection, documentId, hash);
+    let decision = await registry.decide(options.collection, documentId, hash);
     const keep = options.keepVersions ?? context.settings.ingestion.keepVersions;
+    // Unchanged, but its chunks are gone (the store's folder lost, say): written again as a new version.
+    if (decision.action === 'skip' && (await store.countDocument(options.collection, documentId)) === 0) {
+      decision = { action: 'update', version: decision.entry.version + 1, previous: decision.entry };
+    }
     if (decision.action === 'skip') {
       // Clears what a crash between writing and retiring left behind.
       await store.retireVersions(options.collection, documentId, { current: decision.entry.version, keep });
@@ -121,7 +126,7 @@ export async function processDocument(
       version: decision.version,
     };
   } catch (error) {
-    if (error instanceof ValidationError) return { source, outcome: 'failed', reason: error.message };
+    if (error instanceof ValidationError) return { source, outcome: 'failed', reason: scrub(error.message) };
     throw error;
   }
 }
@@ -165,7 +170,7 @@ export async function processBatch(
         context.log.warn({ err: error, collection: options.collection }, 'compaction failed'),
       );
   }
-  return {
+  return scrubValue({
     batchId: parsed.data.batchId,
     collection: options.collection,
     added: count('added'),
@@ -178,5 +183,5 @@ export async function processBatch(
     ),
     chunks: outcomes.reduce((sum, entry) => sum + ('chunks' in entry ? entry.chunks : 0), 0),
     embedding: { instance: embedder.instance, model: embedder.model, kind: embedder.kind },
-  };
+  });
 }

@@ -36,7 +36,8 @@ const noEmbedder = async (): Promise<number[][]> => {
 export default async function prepareDocument(task: PrepareTask): Promise<Prepared> {
   try {
     const read = await readSource(task.source, {
-      roots: task.options.roots,
+      // The client always sets roots; a job without them allows no file.
+      roots: task.options.roots ?? [],
       allowPrivateUrls: task.allowPrivateUrls,
     });
     const document = task.name ? { ...read, source: task.name } : read;

@@ -154,6 +154,13 @@ export class LanceDbStore implements VectorStore {
     return count;
   }
 
+  async countDocument(collection: string, documentId: string): Promise<number> {
+    checkCollectionName(collection);
+    const table = await this.table(collection);
+    if (!table) return 0;
+    return table.countRows(`document_id = ${sqlString(documentId)}`);
+  }
+
   async count(
     collection: string,
     filter: { where?: Where; whereDocument?: WhereDocument } = {},

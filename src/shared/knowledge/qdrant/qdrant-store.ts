@@ -158,6 +158,13 @@ export class QdrantStore implements VectorStore {
     return count;
   }
 
+  async countDocument(collection: string, documentId: string): Promise<number> {
+    checkCollectionName(collection);
+    if (!(await this.client.collectionExists(collection)).exists) return 0;
+    const filter = { must: [documentIs(documentId)] };
+    return (await this.client.count(collection, { filter, exact: true })).count;
+  }
+
   async count(
     collection: string,
     filter: { where?: Where; whereDocument?: WhereDocument } = {},

@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { AtlasError } from '../../errors.js';
 import type { ToolCall } from '../../jobs.js';
-import { registerSecret } from '../../log.js';
+import { registerSecret } from '../../secrets.js';
 import { throwIfAborted } from '../abort.js';
 import { CallDeadline } from '../call-deadline.js';
 import { checkContextWindow } from '../check-context-window.js';

@@ -1,10 +1,10 @@
 import * as z from 'zod';
-import { commonInstanceFields } from '../../config/instance-fields.js';
+import { commonInstanceFields, httpUrl } from '../../config/instance-fields.js';
 
 export const anthropicSettingsSchema = z.object({
   type: z.literal('anthropic'),
   ...commonInstanceFields,
-  baseURL: z.url().optional(),
+  baseURL: httpUrl().optional(),
   /** Environment variable that holds the key. @default ANTHROPIC_API_KEY */
   apiKeyEnv: z.string().default('ANTHROPIC_API_KEY'),
 });

@@ -22,7 +22,7 @@ function ollamaHost(env: Environment): string | undefined {
   const value = env['OLLAMA_HOST']?.trim();
   if (!value) return undefined;
   return urlFromEnvironment(
-    { OLLAMA_HOST: /^https?:\/\//.test(value) ? value : `http://${value}` },
+    { OLLAMA_HOST: /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}` },
     'OLLAMA_HOST',
   );
 }

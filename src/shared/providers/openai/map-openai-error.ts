@@ -1,5 +1,5 @@
 import { AtlasError } from '../../errors.js';
-import { scrubSecrets } from '../../log.js';
+import { scrub } from '../../secrets.js';
 import { cancelledError } from '../abort.js';
 import { mapHttpError } from '../map-http-error.js';
 import { openAISdkLoaded } from './load-openai-sdk.js';
@@ -32,7 +32,7 @@ export function mapOpenAIError(error: unknown, provider: string): AtlasError {
       headers: error.headers,
       code: error.code ?? error.type,
       // Compatible servers may echo the key they were given; the official API masks it, others may not.
-      message: scrubSecrets(error.message),
+      message: scrub(error.message),
       cause: error,
       contextLengthCodes,
       contentPolicyCodes,
@@ -44,7 +44,7 @@ export function mapOpenAIError(error: unknown, provider: string): AtlasError {
 /** A body that is not the JSON the SDK expects, or a stream that broke mid-way. */
 function unreadable(error: unknown, provider: string): AtlasError {
   const detail = error instanceof Error ? error.message : String(error);
-  return new AtlasError('unavailable', `${provider}: unreadable response (${scrubSecrets(detail)})`, {
+  return new AtlasError('unavailable', `${provider}: unreadable response (${scrub(detail)})`, {
     provider,
     cause: error,
   });

@@ -1,7 +1,7 @@
 import type OpenAI from 'openai';
 import { AtlasError } from '../../errors.js';
 import type { Usage } from '../../jobs.js';
-import { registerSecret } from '../../log.js';
+import { registerSecret } from '../../secrets.js';
 import { throwIfAborted } from '../abort.js';
 import { CallDeadline } from '../call-deadline.js';
 import { estimateCostUsd, findModel, instanceCatalogue, type ModelInfo } from '../model-info.js';

@@ -1,11 +1,11 @@
 import * as z from 'zod';
-import { commonInstanceFields } from '../../config/instance-fields.js';
+import { commonInstanceFields, httpUrl } from '../../config/instance-fields.js';
 
 /** An OpenAI instance: OpenAI itself or any OpenAI-compatible endpoint. */
 export const openaiSettingsSchema = z.object({
   type: z.literal('openai'),
   ...commonInstanceFields,
-  baseURL: z.url().optional(),
+  baseURL: httpUrl().optional(),
   /** Environment variable that holds the key; the key itself is never written in settings. @default OPENAI_API_KEY */
   apiKeyEnv: z.string().default('OPENAI_API_KEY'),
   organization: z.string().optional(),
