@@ -4,6 +4,7 @@ import { registerDoctorCommand } from './commands/doctor.js';
 import { registerKnowledgeCommands } from './commands/knowledge.js';
 import { registerModelsCommand, registerProvidersCommand } from './commands/providers.js';
 import { registerQueryCommand } from './commands/query.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { type CliContext, processContext } from './context.js';
@@ -31,6 +32,7 @@ export function buildProgram(context: CliContext = processContext()): Command {
   registerModelsCommand(program, context);
   registerKnowledgeCommands(program, context);
   registerDemoCommand(program, context);
+  registerServeCommand(program, context);
   return program;
 }
 
