@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError } from './http-error.js';
+import { errorReply, HttpError } from './http-error.js';
 
 /** Name of the cookie the dashboard keeps its session in (a browser cannot send a bearer header). */
 export const sessionCookie = 'atlas_session';
@@ -76,8 +76,11 @@ export function installAuth(app: FastifyInstance, check: TokenCheck): void {
     if (request.method === 'GET' && request.headers.accept?.includes('text/html')) {
       return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
     }
-    reply.header('www-authenticate', 'Bearer');
-    throw new HttpError(401, 'unauthorized', 'a valid bearer token is required (Authorization: Bearer …)');
+    // Answered here rather than thrown: a plugin's own error handler (Bull Board's) would turn it into a 500.
+    const { status, body } = errorReply(
+      new HttpError(401, 'unauthorized', 'a valid bearer token is required (Authorization: Bearer …)'),
+    );
+    return reply.code(status).header('www-authenticate', 'Bearer').send(body);
   });
 }
 

@@ -6,8 +6,12 @@ import { createLogger, type Logger, registerSecret } from '../shared/log.js';
 import { createRedis } from '../shared/redis.js';
 import { GenerationQueues } from '../shared/requests/generation-queues.js';
 import { installAuth, TokenCheck } from './auth.js';
+import { mountBullBoard } from './bull-board.js';
 import { errorReply } from './http-error.js';
 import { RouteTable } from './route-table.js';
+import { dashboardRoutes } from './routes/dashboard-routes.js';
+import { knowledgeRoutes } from './routes/knowledge-routes.js';
+import { metricsRoute } from './routes/metrics-route.js';
 import { openAiRoutes } from './routes/openai-routes.js';
 import { requestRoutes } from './routes/request-routes.js';
 import type { ServerContext } from './server-context.js';
@@ -21,6 +25,8 @@ export interface BuildServerOptions {
 
 export interface BuiltServer {
   app: FastifyInstance;
+  /** Every route fastify registered (method and URL), Bull Board's included: what the OpenAPI document must cover. */
+  registered: Array<{ method: string; url: string }>;
   context: ServerContext;
   /** Stops the HTTP server, then closes the client and Redis connections. */
   close(): Promise<void>;
@@ -37,6 +43,10 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Bui
   const client = new AtlasClient({ settings });
   const queues = new GenerationQueues(redis, keys, settings.workers);
   const context: ServerContext = { settings, log, client, redis, keys, queues };
+  const registered: BuiltServer['registered'] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) registered.push({ method, url: route.url });
+  });
 
   app.setErrorHandler((error, _request, reply) => {
     const { status, body } = errorReply(error);
@@ -53,6 +63,13 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Bui
       },
     });
   });
+  // An empty JSON body (a POST with nothing to say, such as a cancel) is no body rather than an error.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    parseJson(request, String(body), done);
+  });
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string' },
@@ -60,7 +77,8 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Bui
       done(null, Object.fromEntries(new URLSearchParams(String(body))));
     },
   );
-  installAuth(app, new TokenCheck(settings.server.tokens));
+  const check = new TokenCheck(settings.server.tokens);
+  installAuth(app, check);
 
   const routes = new RouteTable(app);
   routes.add({
@@ -72,6 +90,11 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Bui
   });
   requestRoutes(routes, client);
   openAiRoutes(routes, client);
+  knowledgeRoutes(routes, client);
+  metricsRoute(routes, context);
+  const dashboard = dashboardRoutes(routes, context, check);
+  const closeBoard = await mountBullBoard(app, context);
+  routes.note('GET', '/queues', 'Bull Board: every queue, its jobs, retries and clean-ups.', 'dashboard');
   routes.add({
     method: 'GET',
     url: '/openapi.json',
@@ -82,9 +105,12 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Bui
 
   return {
     app,
+    registered,
     context,
     async close() {
       await app.close();
+      await dashboard.close();
+      await closeBoard();
       await client.close();
       await queues.close();
       await redis.quit().catch(() => undefined);

@@ -62,7 +62,7 @@ export async function countAttempt(redis: Redis, keys: Keys, attempt: AttemptOut
       counterField(attempt.instance, 'output_tokens'),
       attempt.outputTokens,
     );
-  if (attempt.costUsd)
+  if (attempt.costUsd !== undefined)
     multi.hincrbyfloat(keys.metrics('usage'), counterField(attempt.instance, 'cost_usd'), attempt.costUsd);
   await multi.exec().catch(() => undefined);
 }

@@ -10,6 +10,29 @@ export interface ServedCli {
   stop(): Promise<CliResult>;
 }
 
+/** An atlas.config.json with the settings' provider instances (and `file` over them); resolves to its path. */
+export function writeConfig(settings: Settings, file: FileSettings = {}): string {
+  const configPath = join(mkdtempSync(join(tmpdir(), 'atlas-serve-')), 'atlas.config.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      providers: settings.providers,
+      generation: { healthCacheMs: settings.generation.healthCacheMs },
+      ...file,
+    }),
+  );
+  return configPath;
+}
+
+/** The environment a CLI command needs to reach the same deployment as `settings`. */
+export function cliEnvironment(settings: Settings, file: FileSettings = {}): Record<string, string> {
+  return {
+    REDIS_URL: settings.redis.url,
+    ATLAS_PREFIX: settings.redis.prefix,
+    ATLAS_CONFIG: writeConfig(settings, file),
+  };
+}
+
 /**
  * Runs `atlas serve --port 0` in this process with the given settings (written to an atlas.config.json of
  * its own, the prefix and Redis given through the environment as a deployment would), and resolves once
@@ -20,16 +43,6 @@ export async function serveInProcess(
   file: FileSettings = {},
   env: Record<string, string | undefined> = {},
 ): Promise<ServedCli> {
-  const folder = mkdtempSync(join(tmpdir(), 'atlas-serve-'));
-  const configPath = join(folder, 'atlas.config.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      providers: settings.providers,
-      generation: { healthCacheMs: settings.generation.healthCacheMs },
-      ...file,
-    }),
-  );
   const shutdown = new AbortController();
   let resolveUrl: (url: string) => void = () => undefined;
   const listening = new Promise<string>((resolve) => {
@@ -40,7 +53,7 @@ export async function serveInProcess(
     {
       REDIS_URL: settings.redis.url,
       ATLAS_PREFIX: settings.redis.prefix,
-      ATLAS_CONFIG: configPath,
+      ATLAS_CONFIG: writeConfig(settings, file),
       ...env,
     },
     {
