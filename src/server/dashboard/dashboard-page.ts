@@ -28,7 +28,7 @@ export function dashboardPage(prefix: string): string {
 <header><h1>Atlas</h1><span class="muted">prefix ${escapeHtml(prefix)}</span><span id="updated" class="muted">loading…</span>
 <nav><a href="queues">Bull Board</a><a href="metrics">metrics</a><a href="openapi.json">API</a></nav></header>
 <h2>Queues and breakers by instance</h2>
-<table><thead><tr><th>instance</th><th>type</th><th>breaker</th><th>breaker, last 5 min</th><th>workers</th><th>waiting</th><th>active</th><th>delayed</th><th>rate</th><th>done</th><th>errors</th></tr></thead>
+<table><thead><tr><th>instance</th><th>type</th><th>breaker</th><th>breaker, last 2 min</th><th>workers</th><th>waiting</th><th>active</th><th>delayed</th><th>rate</th><th>done</th><th>errors</th></tr></thead>
 <tbody id="instances"></tbody></table>
 <ul id="warnings" class="muted"></ul>
 <div class="columns">

@@ -3,7 +3,7 @@
  * plain JavaScript in a string so the page needs no build step.
  */
 export const dashboardScript = String.raw`
-const windowMs = 5 * 60 * 1000;
+const windowMs = 2 * 60 * 1000;
 let previous;
 const escape = (value) => String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 const ago = (at, now) => { const s = Math.max(0, Math.round((now - at) / 1000)); return s < 60 ? s + ' s ago' : Math.round(s / 60) + ' min ago'; };
@@ -35,7 +35,7 @@ function timeline(instance, data) {
   }
   segments.push({ from, to: data.at, state: instance.breaker === 'closed' ? 'closed' : instance.breaker === 'open' ? 'open' : 'half-open' });
   const x = (at) => ((at - start) / windowMs) * 300;
-  return '<svg class="timeline" width="300" height="14" viewBox="0 0 300 14" aria-label="breaker of ' + escape(instance.instance) + ' over 5 minutes">' +
+  return '<svg class="timeline" width="300" height="14" viewBox="0 0 300 14" aria-label="breaker of ' + escape(instance.instance) + ' over 2 minutes">' +
     segments.map((s) => '<rect class="' + s.state + '" x="' + x(s.from).toFixed(1) + '" width="' + Math.max(1, x(s.to) - x(s.from)).toFixed(1) + '" y="0" height="14"><title>' + s.state + ' from ' + time(s.from) + '</title></rect>').join('') +
     '</svg>';
 }
