@@ -34,6 +34,6 @@ describe.skipIf(!available)('docker-compose.yml (validated by docker-compose con
     expect(resolved).toContain('REDIS_URL: redis://redis:6379');
     expect(resolved).toMatch(/- serve\s+- --host\s+- 0\.0\.0\.0/);
     expect(resolved).toMatch(/ATLAS_SERVER_TOKENS: /);
-    expect(resolved).toContain('8080:8080');
+    expect(resolved).toMatch(/published: 8080\s+target: 8080/);
   });
 });
