@@ -261,9 +261,16 @@ describe('atlas serve: /metrics', () => {
     } finally {
       harness.providers.get('m2')!.down = undefined;
     }
-    const response = await fetch(`${server.url}/metrics`, { headers: authorized });
-    expect(response.headers.get('content-type')).toMatch(/text\/plain/);
-    const text = await response.text();
+    // Workers count an attempt just after it ends, off the request's path: read until the last is in.
+    const scrape = async () => {
+      const response = await fetch(`${server.url}/metrics`, { headers: authorized });
+      expect(response.headers.get('content-type')).toMatch(/text\/plain/);
+      return response.text();
+    };
+    const m1Completed = (text: string) =>
+      Number(/atlas_requests_total\{instance="m1",status="completed",kind=""\} (\d+)/.exec(text)?.[1] ?? 0);
+    await expect.poll(async () => m1Completed(await scrape())).toBeGreaterThanOrEqual(4);
+    const text = await scrape();
     const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? Number.NaN);
     expect(
       value(/atlas_attempts_total\{instance="m1",outcome="completed",kind=""\} (\d+)/),

@@ -176,8 +176,9 @@ export class GenerationProcessor {
     } finally {
       clearTimeout(deadline);
       this.inFlight.delete(record.id);
+      // Off the job's path: awaiting here would also hold back a RateLimitError on its way to BullMQ.
       const { redis, keys } = this.context;
-      await countAttempt(redis, keys, { instance: this.instance, ms: Date.now() - startedAt, ...counted });
+      void countAttempt(redis, keys, { instance: this.instance, ms: Date.now() - startedAt, ...counted });
     }
   }
 
