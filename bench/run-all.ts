@@ -7,6 +7,7 @@ for (const name of [
   'latency',
   'failover',
   'streaming',
+  'http',
   'ingestion',
   'retrieval',
   'workflows',

@@ -14,6 +14,8 @@ export interface CliContext {
   warn(line: string): void;
   /** Where progress bars draw (stderr; they draw only when it is a terminal). */
   progress: NodeJS.WritableStream;
+  /** Stops a long-running command (`serve`) run inside another process; without it, SIGINT or SIGTERM do. */
+  shutdown?: AbortSignal;
   /** Set by a command that ran to its end but must report a failure (`atlas doctor` finding a fault). */
   exitCode?: number;
 }

@@ -5,6 +5,7 @@ import { registerDoctorCommand } from './commands/doctor.js';
 import { registerKnowledgeCommands } from './commands/knowledge.js';
 import { registerModelsCommand, registerProvidersCommand } from './commands/providers.js';
 import { registerQueryCommand } from './commands/query.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { registerWorkflowCommands } from './commands/workflow.js';
@@ -34,6 +35,7 @@ export function buildProgram(context: CliContext = processContext()): Command {
   registerKnowledgeCommands(program, context);
   registerDemoCommand(program, context);
   registerWorkflowCommands(program, context);
+  registerServeCommand(program, context);
   return program;
 }
 

@@ -31,6 +31,8 @@ export type StreamedEvent = GenerationEvent & { id: string };
 export interface StreamOptions {
   /** Read events after this id (exclusive). @default from the start */
   after?: string;
+  /** Stops following (the request itself goes on). */
+  signal?: AbortSignal;
 }
 
 /** What `get` tells about a request: where it is (`instance`), its plan, every attempt that ended, its outcome. */
@@ -103,6 +105,7 @@ export class AtlasClient {
     for await (const { id, event } of this.eventHub().follow(
       this.keys.events(requestId),
       options.after ?? '0',
+      options.signal,
     )) {
       yield { id, ...event };
       if (event.type === 'completed' || event.type === 'failed') return;

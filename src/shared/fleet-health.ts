@@ -62,11 +62,70 @@ export async function writeBreakerOpen(
     .multi()
     .hset(key, { state: 'open', openedAt: String(now), nextProbeAt: String(now + resetTimeoutMs) })
     .pexpire(key, Math.max(resetTimeoutMs * 6, 60_000))
+    .xadd(
+      keys.breakerTransitions,
+      'MAXLEN',
+      '~',
+      transitionsKept,
+      '*',
+      ...transitionFields(instance, 'open', now),
+    )
     .exec();
 }
 
-export async function writeBreakerClosed(redis: Redis, keys: Keys, instance: string): Promise<void> {
-  await redis.del(keys.breaker(instance));
+export async function writeBreakerClosed(
+  redis: Redis,
+  keys: Keys,
+  instance: string,
+  now = Date.now(),
+): Promise<void> {
+  await redis
+    .multi()
+    .del(keys.breaker(instance))
+    .xadd(
+      keys.breakerTransitions,
+      'MAXLEN',
+      '~',
+      transitionsKept,
+      '*',
+      ...transitionFields(instance, 'closed', now),
+    )
+    .exec();
+}
+
+/** Breaker transitions kept in the capped stream (approximately: Redis trims whole nodes). */
+const transitionsKept = 1_000;
+
+/** A breaker turning open (first time, or again after a failed probe) or closed (a probe succeeded). */
+export interface BreakerTransition {
+  /** Stream entry id. */
+  id: string;
+  instance: string;
+  state: 'open' | 'closed';
+  at: number;
+}
+
+function transitionFields(instance: string, state: BreakerTransition['state'], at: number): string[] {
+  return ['instance', instance, 'state', state, 'at', String(at)];
+}
+
+/** The newest `count` breaker transitions of the fleet, oldest first. */
+export async function readBreakerTransitions(
+  redis: Redis,
+  keys: Keys,
+  count = 200,
+): Promise<BreakerTransition[]> {
+  const entries = await redis.xrevrange(keys.breakerTransitions, '+', '-', 'COUNT', count);
+  return entries.reverse().map(([id, fields]) => {
+    const map = new Map<string, string>();
+    for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!, fields[i + 1]!);
+    return {
+      id,
+      instance: map.get('instance') ?? '',
+      state: map.get('state') === 'open' ? 'open' : 'closed',
+      at: Number(map.get('at') ?? 0),
+    };
+  });
 }
 
 /** True when an instance should go to the back of new plans: its breaker is open, or nobody serves it. */

@@ -29,6 +29,10 @@ export interface Keys {
   readonly cancelChannel: string;
   /** Shared circuit-breaker state of one instance. */
   breaker(instance: string): string;
+  /** Capped stream of breaker transitions (instance, state, at) of every instance, newest last. */
+  readonly breakerTransitions: string;
+  /** Hash of counters the workers keep for `/metrics`: outcomes, latency buckets, tokens and cost. */
+  metrics(family: 'attempts' | 'requests' | 'latency' | 'usage'): string;
   /** Lock taken by the one worker allowed to probe a recovering instance. */
   breakerProbe(instance: string): string;
   /** Sorted set of the live workers of one instance, scored by when each heartbeat expires. */
@@ -91,6 +95,8 @@ export function createKeys(prefix: string): Keys {
     cancelChannel: at('cancel'),
     breaker: (instance) => at('breaker', instance),
     breakerProbe: (instance) => at('breaker', instance, 'probe'),
+    breakerTransitions: at('breaker-transitions'),
+    metrics: (family) => at('metrics', family),
     workers: (instance) => at('workers', instance),
     roundRobin: (group) => at('rr', group),
     sweeperLock: at('sweeper'),

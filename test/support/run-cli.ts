@@ -17,13 +17,21 @@ export interface CliResult {
 export async function runCliInProcess(
   args: string[],
   env: Record<string, string | undefined> = {},
+  options: {
+    /** Stops a long-running command (`serve`). */
+    shutdown?: AbortSignal;
+    /** Called with each line printed to stdout, as it is printed. */
+    onLine?: (line: string) => void;
+  } = {},
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const context: CliContext = {
+    ...(options.shutdown ? { shutdown: options.shutdown } : {}),
     env: { ...process.env, ATLAS_LOG_LEVEL: 'silent', ...env },
     print: (line = '') => {
       stdout += `${line}\n`;
+      options.onLine?.(line);
     },
     write: (text) => {
       stdout += text;

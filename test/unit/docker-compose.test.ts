@@ -20,6 +20,7 @@ describe.skipIf(!available)('docker-compose.yml (validated by docker-compose con
       'ollama',
       'qdrant',
       'redis',
+      'serve',
       'worker-anthropic',
       'worker-mock',
       'worker-ollama',
@@ -31,5 +32,8 @@ describe.skipIf(!available)('docker-compose.yml (validated by docker-compose con
     expect(resolved).toMatch(/replicas: 1/);
     expect(resolved).toMatch(/- --providers\s+- openai/);
     expect(resolved).toContain('REDIS_URL: redis://redis:6379');
+    expect(resolved).toMatch(/- serve\s+- --host\s+- 0\.0\.0\.0/);
+    expect(resolved).toMatch(/ATLAS_SERVER_TOKENS: /);
+    expect(resolved).toMatch(/published: 8080\s+target: 8080/);
   });
 });

@@ -62,6 +62,20 @@ await provider.generate({ messages: [{ role: 'user', content: 'hi' }] }).catch((
     for (const name of ['bullmq', 'ioredis', ...heavy, ...sdks]) expect(loaded, name).not.toContain(name);
   });
 
+  it('the server entry, its routes built, loads fastify and BullMQ but no store, parser, thread pool or SDK', async () => {
+    const loaded = await packagesLoaded(
+      importing(`const { buildServer } = await import('./src/server.ts');
+const { loadSettings } = await import('./src/index.ts');
+const server = await buildServer({ settings: loadSettings({ env: { REDIS_URL: 'redis://127.0.0.1:9' }, overrides: { log: { level: 'silent' } } }) });
+await server.app.ready();
+server.app.server.unref();
+await server.close().catch(() => undefined);`),
+    );
+    expect(loaded).toContain('fastify');
+    expect(loaded).toContain('bullmq');
+    for (const name of [...heavy, ...sdks]) expect(loaded, name).not.toContain(name);
+  });
+
   it('the worker entry loads BullMQ', async () => {
     const loaded = await packagesLoaded(importing("await import('./src/worker.ts');"));
     expect(loaded).toContain('bullmq');

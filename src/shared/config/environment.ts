@@ -8,6 +8,7 @@ type Kind =
   | { kind: 'list' }
   | { kind: 'flag' }
   | { kind: 'positive' }
+  | { kind: 'port' }
   | { kind: 'choice'; allowed: readonly string[] };
 
 interface Variable {
@@ -45,6 +46,9 @@ export const environmentVariables: readonly Variable[] = [
     type: { kind: 'choice', allowed: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
   },
   { name: 'ATLAS_REDACT_PROMPTS', path: ['log', 'redactPrompts'], type: { kind: 'flag' } },
+  { name: 'ATLAS_SERVER_HOST', path: ['server', 'host'], type: { kind: 'text' } },
+  { name: 'ATLAS_SERVER_PORT', path: ['server', 'port'], type: { kind: 'port' } },
+  { name: 'ATLAS_SERVER_TOKENS', path: ['server', 'tokens'], type: { kind: 'list' } },
 ];
 
 /**
@@ -93,6 +97,12 @@ function convert(name: string, raw: string, type: Kind): unknown {
       const value = Number(raw);
       if (!Number.isInteger(value) || value < 1)
         throw new ConfigError(name, `expected a whole number of at least 1, got '${raw}'`);
+      return value;
+    }
+    case 'port': {
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < 0 || value > 65_535)
+        throw new ConfigError(name, `expected a port number from 0 to 65535, got '${raw}'`);
       return value;
     }
     case 'choice':

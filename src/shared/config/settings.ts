@@ -166,6 +166,23 @@ const logSchema = z
   .strict()
   .prefault({});
 
+const serverSchema = z
+  .object({
+    /** Address `atlas serve` listens on. Environment: ATLAS_SERVER_HOST. @default 127.0.0.1 */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** Port `atlas serve` listens on (0: any free port). Environment: ATLAS_SERVER_PORT. @default 8080 */
+    port: z.number().int().min(0).max(65_535).default(8_080),
+    /**
+     * Bearer tokens the HTTP API accepts. With none, the server listens on loopback only.
+     * Environment: ATLAS_SERVER_TOKENS (commas or spaces). @default []
+     */
+    tokens: z.array(z.string().min(1)).default([]),
+    /** Largest request body accepted; larger ones get 413. @default 1048576 */
+    bodyLimitBytes: z.number().int().positive().default(1_048_576),
+  })
+  .strict()
+  .prefault({});
+
 /** Every setting, by owner. atlas.config.json has this shape; every field is optional. */
 export const settingsSchema = z
   .object({
@@ -181,6 +198,7 @@ export const settingsSchema = z
     ingestion: ingestionSchema,
     agents: agentsSchema,
     log: logSchema,
+    server: serverSchema,
   })
   .strict();
 
@@ -191,6 +209,7 @@ export type GenerationSettings = Settings['generation'];
 export type WorkerSettings = Settings['workers'];
 export type IngestionSettings = Settings['ingestion'];
 export type AgentSettings = Settings['agents'];
+export type ServerSettings = Settings['server'];
 
 export interface LoadSettingsOptions {
   env?: Environment;

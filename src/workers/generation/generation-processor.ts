@@ -7,6 +7,7 @@ import {
   type ParsedGenerationRequest,
   resultHopOf,
 } from '../../shared/jobs.js';
+import { type AttemptOutcome, countAttempt } from '../../shared/metrics-counters.js';
 import { zodIssueError } from '../../shared/parse-with.js';
 import type { Provider, ProviderRequest, ProviderResponse } from '../../shared/providers/provider.js';
 import { finishRequest } from '../../shared/requests/finish-request.js';
@@ -110,6 +111,8 @@ export class GenerationProcessor {
       settings.generation.deltaFlushChars,
     );
     const startedAt = Date.now();
+    // What `/metrics` counts of this attempt, whichever way it ends.
+    let counted: Omit<AttemptOutcome, 'instance' | 'ms'> = { outcome: 'error', kind: 'unavailable' };
     try {
       const request = providerRequestFor(record.request, model);
       const response = await this.runtime.breaker.run(() =>
@@ -136,6 +139,7 @@ export class GenerationProcessor {
         result,
         attempts,
       });
+      counted = { outcome: 'completed', request: 'completed', ...response.usage, costUsd: response.costUsd };
       if (completed)
         await this.context.continuations.enqueue({ ...record, status: 'completed', result, attempts });
       return 'completed';
@@ -146,6 +150,7 @@ export class GenerationProcessor {
         controller.signal.aborted && reason instanceof AtlasError
           ? reason
           : toAtlasError(thrown, this.instance);
+      counted = { outcome: 'error', kind: error.kind };
       // The record of a cancelled request was ended by the caller; make sure its continuation exists.
       if (error.kind === 'cancelled') {
         const cancelled = await store.get(record.id);
@@ -159,6 +164,7 @@ export class GenerationProcessor {
         throw Worker.RateLimitError();
       }
       if (error.action() === 'fail') {
+        counted.request = 'failed';
         await finishRequest(this.context, {
           record,
           attempt: record.attempt,
@@ -170,10 +176,14 @@ export class GenerationProcessor {
         return 'failed';
       }
       const outcome = await forwardRequest(this.context, record, error, attempts, batcher.sent);
+      if (outcome !== 'forwarded') counted.request = 'failed';
       return outcome === 'forwarded' ? 'forwarded' : 'failed';
     } finally {
       clearTimeout(deadline);
       this.inFlight.delete(record.id);
+      // Off the job's path: awaiting here would also hold back a RateLimitError on its way to BullMQ.
+      const { redis, keys } = this.context;
+      void countAttempt(redis, keys, { instance: this.instance, ms: Date.now() - startedAt, ...counted });
     }
   }
 

@@ -1,0 +1,119 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { AtlasClient } from '../producer/atlas-client.js';
+import { loadSettings, type Settings } from '../shared/config/settings.js';
+import { createKeys } from '../shared/keys.js';
+import { createLogger, type Logger, registerSecret } from '../shared/log.js';
+import { createRedis } from '../shared/redis.js';
+import { GenerationQueues } from '../shared/requests/generation-queues.js';
+import { installAuth, TokenCheck } from './auth.js';
+import { mountBullBoard } from './bull-board.js';
+import { errorReply } from './http-error.js';
+import { RouteTable } from './route-table.js';
+import { dashboardRoutes } from './routes/dashboard-routes.js';
+import { knowledgeRoutes } from './routes/knowledge-routes.js';
+import { metricsRoute } from './routes/metrics-route.js';
+import { openAiRoutes } from './routes/openai-routes.js';
+import { requestRoutes } from './routes/request-routes.js';
+import type { ServerContext } from './server-context.js';
+
+export interface BuildServerOptions {
+  /** @default loadSettings() */
+  settings?: Settings;
+  /** @default a logger at the settings' level */
+  log?: Logger;
+}
+
+export interface BuiltServer {
+  app: FastifyInstance;
+  /** Every route fastify registered (method and URL), Bull Board's included: what the OpenAPI document must cover. */
+  registered: Array<{ method: string; url: string }>;
+  context: ServerContext;
+  /** Stops the HTTP server, then closes the client and Redis connections. */
+  close(): Promise<void>;
+}
+
+/** The HTTP server, routes registered, not yet listening. */
+export async function buildServer(options: BuildServerOptions = {}): Promise<BuiltServer> {
+  const settings = options.settings ?? loadSettings();
+  const log = options.log ?? createLogger({ level: settings.log.level, name: 'atlas-server' });
+  for (const token of settings.server.tokens) registerSecret(token);
+  const app = Fastify({ logger: false, bodyLimit: settings.server.bodyLimitBytes, return503OnClosing: true });
+  const redis = createRedis(settings.redis.url, { name: 'atlas-server' });
+  const keys = createKeys(settings.redis.prefix);
+  const client = new AtlasClient({ settings });
+  const queues = new GenerationQueues(redis, keys, settings.workers);
+  const context: ServerContext = { settings, log, client, redis, keys, queues };
+  const registered: BuiltServer['registered'] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) registered.push({ method, url: route.url });
+  });
+
+  app.setErrorHandler((error, _request, reply) => {
+    const { status, body } = errorReply(error);
+    if (status >= 500 && status !== 503 && status !== 504) log.error({ err: error }, 'request failed');
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({
+      error: {
+        message: `no route ${request.method} ${request.url.split('?')[0]}`,
+        type: 'http_error',
+        code: 'not_found',
+        param: null,
+      },
+    });
+  });
+  // An empty JSON body (a POST with nothing to say, such as a cancel) is no body rather than an error.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    parseJson(request, String(body), done);
+  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    },
+  );
+  const check = new TokenCheck(settings.server.tokens);
+  installAuth(app, check);
+
+  const routes = new RouteTable(app);
+  routes.add({
+    method: 'GET',
+    url: '/healthz',
+    summary: 'Liveness: answers without a token.',
+    tag: 'server',
+    handler: () => ({ ok: true }),
+  });
+  requestRoutes(routes, client);
+  openAiRoutes(routes, client);
+  knowledgeRoutes(routes, client);
+  metricsRoute(routes, context);
+  const dashboard = dashboardRoutes(routes, context, check);
+  const closeBoard = await mountBullBoard(app, context);
+  routes.note('GET', '/queues', 'Bull Board: every queue, its jobs, retries and clean-ups.', 'dashboard');
+  routes.add({
+    method: 'GET',
+    url: '/openapi.json',
+    summary: 'This document.',
+    tag: 'server',
+    handler: () => routes.openApi({ title: 'Atlas', version: '0.1.0' }),
+  });
+
+  return {
+    app,
+    registered,
+    context,
+    async close() {
+      await app.close();
+      await dashboard.close();
+      await closeBoard();
+      await client.close();
+      await queues.close();
+      await redis.quit().catch(() => undefined);
+    },
+  };
+}

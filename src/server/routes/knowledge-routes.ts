@@ -1,0 +1,94 @@
+import * as z from 'zod';
+import type { AtlasClient } from '../../producer/atlas-client.js';
+import { ingestOptionsSchema } from '../../shared/knowledge/ingest-jobs.js';
+import type { RouteTable } from '../route-table.js';
+
+const searchFields = {
+  collection: z.string().min(1),
+  mode: z.enum(['semantic', 'keyword', 'hybrid']).optional(),
+  k: z.number().int().positive().max(100).optional(),
+  where: z.unknown().optional(),
+  whereDocument: z.unknown().optional(),
+  embedder: z.string().min(1).optional(),
+  embeddingModel: z.string().min(1).optional(),
+};
+
+const ingestBody = ingestOptionsSchema.extend({
+  /** Files, folders, globs (on the ingestion workers' machines, inside `roots`) or http(s) URLs. */
+  sources: z.array(z.string().min(1)).min(1),
+});
+const searchBody = z.object({ query: z.string().min(1), ...searchFields }).strict();
+const askBody = z
+  .object({
+    question: z.string().min(1),
+    ...searchFields,
+    providers: z.array(z.string().min(1)).min(1).optional(),
+    model: z.string().min(1).optional(),
+    maxTokens: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/** The knowledge base: ingestion batches (queued, followed by progress), search and answers with sources. */
+export function knowledgeRoutes(routes: RouteTable, client: AtlasClient): void {
+  const tag = 'knowledge';
+  routes.add({
+    method: 'POST',
+    url: '/v1/knowledge/batches',
+    summary: 'Submit an ingestion batch (one job per document under one parent); answers at once (202).',
+    tag,
+    body: ingestBody,
+    responses: { 202: '{ batchId, total, unsupported }', 400: 'A field is wrong, or no supported document' },
+    handler: async ({ body, reply }) => {
+      const { sources, ...options } = body;
+      const batch = await client.knowledge.ingest(sources, options);
+      reply.code(202);
+      return batch;
+    },
+  });
+  routes.add({
+    method: 'GET',
+    url: '/v1/knowledge/batches/:id',
+    summary: "A batch's progress: documents done of total.",
+    tag,
+    responses: { 200: '{ done, total }', 400: 'Unknown batch' },
+    handler: ({ params }) => client.knowledge.progress(params['id']!),
+  });
+  routes.add({
+    method: 'GET',
+    url: '/v1/knowledge/batches/:id/summary',
+    summary: "Waits for a batch's summary: documents added, updated, skipped, deleted and failed.",
+    tag,
+    handler: ({ params }) => client.knowledge.wait(params['id']!),
+  });
+  routes.add({
+    method: 'POST',
+    url: '/v1/knowledge/search',
+    summary: 'Search a collection: semantic, keyword or hybrid, with metadata and document filters.',
+    tag,
+    body: searchBody,
+    handler: async ({ body }) => {
+      const { query, ...request } = body;
+      return { hits: await client.knowledge.search(query, request) };
+    },
+  });
+  routes.add({
+    method: 'POST',
+    url: '/v1/knowledge/ask',
+    summary: 'Answer a question from a collection through the queue, citing the chunks used.',
+    tag,
+    body: askBody,
+    handler: async ({ body }) => {
+      const { question, ...request } = body;
+      return client.knowledge.ask(question, request);
+    },
+  });
+  routes.add({
+    method: 'GET',
+    url: '/v1/knowledge/collections/:collection/documents',
+    summary: "A collection's documents: id, source, content hash, version, chunks.",
+    tag,
+    handler: async ({ params }) => ({
+      documents: await client.knowledge.documents.list(params['collection']!),
+    }),
+  });
+}
