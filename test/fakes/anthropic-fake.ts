@@ -5,7 +5,6 @@ import {
   cutStream,
   type FakeRequest,
   FakeServer,
-  fakeRetryAfterSeconds,
   sendJson,
   sendMalformed,
 } from './fake-server.js';
@@ -15,6 +14,8 @@ type Body = Record<string, any>;
 
 const recordedText = readWireJson<Body>('anthropic/anthropic-text.json');
 const recordedTextChunks = readWireChunks<Body>('anthropic/anthropic-text.chunks.txt');
+const recordedRefusal = readWireJson<Body>('anthropic/anthropic-refusal.json');
+const recordedRefusalChunks = readWireChunks<Body>('anthropic/anthropic-refusal.chunks.txt');
 const recordedToolChunks = readWireChunks<Body>('anthropic/anthropic-json-tool.1.chunks.txt');
 
 const errorBody = (type: string, message: string) => ({
@@ -51,7 +52,7 @@ function handle(request: FakeRequest, response: ServerResponse, apiKey: string) 
         response,
         429,
         errorBody('rate_limit_error', 'This request would exceed the rate limit for your organization.'),
-        { 'retry-after': String(fakeRetryAfterSeconds) },
+        request.retryAfterHeaders,
       );
     case 'malformed':
       return sendMalformed(response);
@@ -81,7 +82,11 @@ function handle(request: FakeRequest, response: ServerResponse, apiKey: string) 
     });
   }
   if (request.method === 'POST' && request.path === '/v1/messages') {
-    const events = messageEvents(body);
+    // The policy filter answers 200 with no content and stop_reason `refusal`, as recorded.
+    const events =
+      request.fault === 'content-policy'
+        ? recordedRefusalChunks.map((event) => withModel(event, body))
+        : messageEvents(body);
     if (body['stream']) {
       const frames = events.map((event) => `event: ${event['type']}\ndata: ${JSON.stringify(event)}\n\n`);
       response.writeHead(200, {
@@ -89,13 +94,16 @@ function handle(request: FakeRequest, response: ServerResponse, apiKey: string) 
         'cache-control': 'no-cache',
       });
       if (request.fault === 'stream-cut') {
-        cutStream(response, frames, 3);
+        // Past message_start, content_block_start and ping: two text deltas arrive before the cut.
+        cutStream(response, frames, 5);
         return;
       }
       for (const frame of frames) response.write(frame);
       response.end();
       return;
     }
+    if (request.fault === 'content-policy')
+      return sendJson(response, 200, { ...recordedRefusal, model: body['model'] });
     return sendJson(response, 200, message(body));
   }
   sendJson(response, 404, errorBody('not_found_error', `Not found: ${request.method} ${request.path}`));
@@ -127,17 +135,20 @@ function message(body: Body): Body {
   };
 }
 
+/** A recorded `message_start` names the model the request asked for. */
+function withModel(event: Body, body: Body): Body {
+  return event['type'] === 'message_start'
+    ? { ...event, message: { ...event['message'], model: body['model'] } }
+    : event;
+}
+
 function messageEvents(body: Body): Body[] {
   const tool = chosenTool(body);
-  const withModel = (event: Body) =>
-    event['type'] === 'message_start'
-      ? { ...event, message: { ...event['message'], model: body['model'] } }
-      : event;
-  if (!tool) return recordedTextChunks.map(withModel);
+  if (!tool) return recordedTextChunks.map((event) => withModel(event, body));
   const input = JSON.stringify(sampleFromSchema(tool['input_schema']));
   const [start, , , , , , stop, messageDelta, messageStop] = recordedToolChunks;
   return [
-    withModel(start!),
+    withModel(start!, body),
     {
       type: 'content_block_start',
       index: 0,
