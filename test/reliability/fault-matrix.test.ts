@@ -132,6 +132,7 @@ describe('provider fault matrix', () => {
     const started = Date.now();
     const waited = await ask(h, { prompt: 'short wait' });
     expect(waited.provider).toBe('primary');
+    expect(waited.hops.map((hop) => [hop.provider, hop.error])).toEqual([['primary', undefined]]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(anthropic.server.requests.length).toBe(0);
     expect(await h.breakerOf('primary')).toBe('closed');
@@ -217,6 +218,7 @@ describe('provider fault matrix', () => {
     const h = await start(instances({ apiKeyEnv: wrongKeyEnv }));
     const result = await expectFailover(h, 'auth', 'open');
     expect(result.hops[0]!.error?.message).toContain('HTTP 401');
+    expect(JSON.stringify(result)).not.toContain(process.env[wrongKeyEnv]);
   });
 
   it('context too long: context_length, not counted, fails over to the next step with a larger window', async () => {
