@@ -26,10 +26,26 @@ export type WhereDocument =
   | { $or: WhereDocument[] };
 
 const comparisons = new Set(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin']);
-const isScalar = (value: unknown): value is Scalar => ['string', 'number', 'boolean'].includes(typeof value);
+/** Numbers must be finite: JSON's `1e400` parses as Infinity, which no store compares. */
+const isScalar = (value: unknown): value is Scalar =>
+  typeof value === 'string' ||
+  typeof value === 'boolean' ||
+  (typeof value === 'number' && Number.isFinite(value));
+
+/** How deeply `$and` / `$or` may nest. Stores translate filters recursively; past this it is not a filter a person wrote. */
+export const maxFilterDepth = 32;
+
+function checkDepth(path: string, depth: number): void {
+  if (depth > maxFilterDepth)
+    throw new ValidationError(
+      path,
+      `filter nested too deeply; expected at most ${maxFilterDepth} levels of $and / $or`,
+    );
+}
 
 /** Checks a filter's shape, throwing a ValidationError that names the path of the first wrong part. */
-export function validateWhere(where: unknown, path = 'where'): Where {
+export function validateWhere(where: unknown, path = 'where', depth = 1): Where {
+  checkDepth(path, depth);
   if (typeof where !== 'object' || where === null || Array.isArray(where))
     throw new ValidationError(path, 'expected an object');
   const entries = Object.entries(where);
@@ -39,7 +55,8 @@ export function validateWhere(where: unknown, path = 'where'): Where {
       if (entries.length !== 1) throw new ValidationError(path, `expected ${key} alone in its object`);
       if (!Array.isArray(value) || value.length === 0)
         throw new ValidationError(`${path}.${key}`, 'expected a non-empty list of filters');
-      for (const [index, child] of value.entries()) validateWhere(child, `${path}.${key}[${index}]`);
+      for (const [index, child] of value.entries())
+        validateWhere(child, `${path}.${key}[${index}]`, depth + 1);
       continue;
     }
     if (key.startsWith('$'))
@@ -51,7 +68,7 @@ export function validateWhere(where: unknown, path = 'where'): Where {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new ValidationError(
         `${path}.${key}`,
-        'expected a string, number, boolean or an operator object such as {"$gt": 3}',
+        'expected a string, finite number, boolean or an operator object such as {"$gt": 3}',
       );
     }
     const operators = Object.entries(value);
@@ -62,23 +79,30 @@ export function validateWhere(where: unknown, path = 'where'): Where {
         `${path}.${key}.${operator}`,
         `unknown operator; expected one of ${[...comparisons].join(' ')}`,
       );
-    if ((operator === '$in' || operator === '$nin') && !(Array.isArray(operand) && operand.every(isScalar))) {
+    if (
+      (operator === '$in' || operator === '$nin') &&
+      !(Array.isArray(operand) && operand.length > 0 && operand.every(isScalar))
+    ) {
       throw new ValidationError(
         `${path}.${key}.${operator}`,
-        'expected a list of strings, numbers or booleans',
+        'expected a non-empty list of strings, finite numbers or booleans',
       );
     }
-    if (['$gt', '$gte', '$lt', '$lte'].includes(operator) && typeof operand !== 'number') {
-      throw new ValidationError(`${path}.${key}.${operator}`, 'expected a number');
+    if (
+      ['$gt', '$gte', '$lt', '$lte'].includes(operator) &&
+      !(typeof operand === 'number' && Number.isFinite(operand))
+    ) {
+      throw new ValidationError(`${path}.${key}.${operator}`, 'expected a finite number');
     }
     if ((operator === '$eq' || operator === '$ne') && !isScalar(operand)) {
-      throw new ValidationError(`${path}.${key}.${operator}`, 'expected a string, number or boolean');
+      throw new ValidationError(`${path}.${key}.${operator}`, 'expected a string, finite number or boolean');
     }
   }
   return where as Where;
 }
 
-export function validateWhereDocument(where: unknown, path = 'whereDocument'): WhereDocument {
+export function validateWhereDocument(where: unknown, path = 'whereDocument', depth = 1): WhereDocument {
+  checkDepth(path, depth);
   if (typeof where !== 'object' || where === null || Array.isArray(where))
     throw new ValidationError(path, 'expected an object');
   const entries = Object.entries(where);
@@ -92,7 +116,7 @@ export function validateWhereDocument(where: unknown, path = 'whereDocument'): W
     if (!Array.isArray(operand) || operand.length === 0)
       throw new ValidationError(`${path}.${operator}`, 'expected a non-empty list of filters');
     for (const [index, child] of operand.entries())
-      validateWhereDocument(child, `${path}.${operator}[${index}]`);
+      validateWhereDocument(child, `${path}.${operator}[${index}]`, depth + 1);
   } else {
     throw new ValidationError(
       `${path}.${operator}`,
