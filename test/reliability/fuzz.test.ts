@@ -6,9 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/shared/config/settings.js';
 import { ConfigError, ValidationError } from '../../src/shared/errors.js';
 import { LanceDbStore } from '../../src/shared/knowledge/lancedb/lancedb-store.js';
+import { parseDocument } from '../../src/shared/knowledge/loaders/parse-document.js';
+import { readSource } from '../../src/shared/knowledge/loaders/read-source.js';
 import { validateWhere, validateWhereDocument } from '../../src/shared/knowledge/where-filter.js';
 import { hashingEmbedding } from '../../src/shared/providers/mock/hashing-embedder.js';
+import { makeDocx, makePdf } from '../support/document-fixtures.js';
 import { createHarness, type Harness, mockInstances } from '../support/generation-harness.js';
+import { deletePrefix, freshPrefix, redisUrl } from '../support/redis.js';
+import { runCliInProcess } from '../support/run-cli.js';
 
 // Every public entry fed arbitrary input: each ends in success or in a clear error that names what is
 // wrong (a ValidationError or ConfigError with a field); never another exception, a hang, or something
@@ -470,6 +475,288 @@ describe('fuzzing search filters', () => {
   it('a filter nested 46 levels deep is refused by name, not by the store’s SQL parser', () => {
     expect(() => validateWhere(nested(46))).toThrow(ValidationError);
   });
+});
+
+/** A file to ingest: a name with a type Atlas reads, and bytes that are that type, broken, or garbage. */
+function fileArbitrary(pdf: Buffer, docx: Buffer) {
+  const extension = fc.constantFrom('txt', 'md', 'html', 'pdf', 'docx', 'json', 'jsonl', 'csv');
+  const cut = (bytes: Buffer) => fc.nat({ max: bytes.length }).map((end) => bytes.subarray(0, end));
+  const deepJson = fc
+    .tuple(fc.integer({ min: 1, max: 200_000 }), fc.constantFrom('[', '{"a":'))
+    .map(([depth, open]) => Buffer.from(open.repeat(depth) + '1' + (open === '[' ? ']' : '}').repeat(depth)));
+  const hugeLine = fc
+    .tuple(fc.integer({ min: 100_000, max: 2_000_000 }), fc.constantFrom('a', 'é', ',', '"', '<', '#', '\0'))
+    .map(([length, char]) => Buffer.from(char.repeat(length)));
+  const bytes = fc.oneof(
+    cut(pdf),
+    cut(docx),
+    fc.uint8Array({ maxLength: 4_096 }).map((array) => Buffer.from(array)),
+    fc.string({ unit: 'binary', maxLength: 2_000 }).map((text) => Buffer.from(text)),
+    deepJson,
+    hugeLine,
+    fc.constant(pdf),
+    fc.constant(docx),
+    fc.constant(Buffer.from('a,b\n1,2\n"unterminated')),
+    fc.constant(Buffer.from('{"ok": true}\n{broken')),
+    fc.constant(Buffer.alloc(0)),
+  );
+  return fc.record({ extension, bytes });
+}
+
+describe('fuzzing ingested files', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'atlas-fuzz-files-'));
+  let pdf: Buffer;
+  let docx: Buffer;
+  beforeAll(async () => {
+    pdf = makePdf('Breakers open when an instance keeps failing.');
+    docx = await makeDocx(['Redis keeps the queues.', 'Workers take the jobs.']);
+  });
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it(
+    'readSource gives a document, or a ValidationError naming the file',
+    async () => {
+      let index = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constant(null).chain(() => fileArbitrary(pdf, docx)),
+          async ({ extension, bytes }) => {
+            const name = `doc-${index++}.${extension}`;
+            const path = join(folder, name);
+            writeFileSync(path, bytes);
+            const outcome = await settle(readSource(path, { roots: [folder] }), 10_000, `readSource ${name}`);
+            rmSync(path);
+            if (outcome.ok) {
+              expect(typeof outcome.value.text).toBe('string');
+              expect(outcome.value.source).toBe(name);
+              return;
+            }
+            expectNamedError(outcome.error, `${name} (${bytes.length} bytes)`);
+            expect(outcome.error.field).toContain(name);
+          },
+        ),
+        { numRuns: runs(60) },
+      );
+    },
+    budget(20_000, 60),
+  );
+
+  it('parseDocument names the source of a PDF cut short', async () => {
+    const error = await parseDocument('cut.pdf', 'pdf', makePdf('x').subarray(0, 40)).catch(
+      (caught: unknown) => caught,
+    );
+    expectNamedError(error, 'cut.pdf');
+    expect(error.field).toBe('cut.pdf');
+  });
+});
+
+/** A flag with one of its values, or the flag alone. */
+const flag = (name: string, values: fc.Arbitrary<string>): fc.Arbitrary<string[]> =>
+  fc.oneof(
+    { weight: 4, arbitrary: values.map((value) => [name, value]) },
+    { weight: 1, arbitrary: fc.constant<string[]>([name]) },
+  );
+/** Some of the flags, each with its value, in the order given. */
+const someOf = (...flags: fc.Arbitrary<string[]>[]): fc.Arbitrary<string[]> =>
+  fc
+    .subarray(flags)
+    .chain((chosen) => fc.tuple(...chosen) as fc.Arbitrary<string[][]>)
+    .map((parts) => parts.flat());
+const number = fc.oneof(
+  fc.constantFrom(
+    '0',
+    '-1',
+    '1',
+    '3',
+    '1e20',
+    '1e400',
+    '2.5',
+    'abc',
+    '',
+    '0x10',
+    ' 7 ',
+    'NaN',
+    '99999999999999999999',
+  ),
+  fc.nat().map(String),
+);
+const text = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('hello', 'why is the sky blue') },
+  { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('--json', '-q', '')) },
+);
+const collection = fc.constantFrom('handbook', 'fuzz_docs', '', 'a b', 'x'.repeat(300), '../up', 'Ω');
+const jsonFilter = fc.oneof(
+  fc.constantFrom(
+    '{"source": "a.md"}',
+    '{"year": {"$gt": 1e400}}',
+    '{"tag": {"$in": []}}',
+    '{"$and": []}',
+    '{not json',
+    '[]',
+    'null',
+    '{"$contains": "Redis"}',
+    JSON.stringify(nested(60)),
+  ),
+  whereTree.map((where) => JSON.stringify(where) ?? 'null'),
+);
+
+const queryArgs = fc
+  .tuple(
+    fc.oneof({ weight: 5, arbitrary: flag('-q', text) }, { weight: 1, arbitrary: fc.constant<string[]>([]) }),
+    someOf(
+      flag('--system', text),
+      flag('--providers', fc.constantFrom('mock', 'nosuch', 'mock,mock', 'mock nosuch', ',', 'constructor')),
+      flag(
+        '--provider-strategy',
+        fc.constantFrom(
+          'failover',
+          'round_robin',
+          'cost_optimized',
+          'task_aware',
+          'queue_aware',
+          'nosuch',
+          '',
+        ),
+      ),
+      flag('--model', fc.constantFrom('mock-basic', 'gpt-4o', 'nosuch', '')),
+      flag(
+        '--task-type',
+        fc.constantFrom('code_generation', 'summarization', 'constructor', '__proto__', 'x'),
+      ),
+      flag(
+        '--capabilities',
+        fc.constantFrom('code:strong', 'code:strong:extra', ':', 'reasoning:9', 'x', 'toString:basic'),
+      ),
+      flag('--max-tokens', number),
+      flag('--timeout', number),
+      flag('--knowledge', collection),
+      fc.constant<string[]>(['--stream']),
+      fc.constant<string[]>(['--json']),
+    ),
+    fc.boolean(),
+    fc.oneof(
+      { weight: 9, arbitrary: fc.constant<string[]>([]) },
+      { weight: 1, arbitrary: fc.constant(['--unknown-flag']) },
+    ),
+  )
+  .map(([query, rest, plan, unknown]) => [
+    'query',
+    ...query,
+    ...rest,
+    ...(plan ? ['--plan'] : []),
+    ...unknown,
+  ]);
+
+const searchArgs = fc
+  .tuple(
+    fc.oneof({ weight: 5, arbitrary: flag('-q', text) }, { weight: 1, arbitrary: fc.constant<string[]>([]) }),
+    fc.oneof(
+      { weight: 5, arbitrary: flag('--collection', collection) },
+      { weight: 1, arbitrary: fc.constant<string[]>([]) },
+    ),
+    someOf(
+      flag('--mode', fc.constantFrom('semantic', 'keyword', 'hybrid', 'nosuch')),
+      flag('-k', number),
+      flag('--where', jsonFilter),
+      flag('--where-document', jsonFilter),
+      flag('--embedder', fc.constantFrom('mock', 'nosuch', 'openai', '')),
+      fc.constant<string[]>(['--json']),
+    ),
+  )
+  .map(([query, name, rest]) => ['search', ...query, ...name, ...rest]);
+
+it('an empty ingestion source is refused by name', async () => {
+  const { expandSources } = await import('../../src/producer/expand-sources.js');
+  const error = await expandSources(['docs', '']).catch((caught: unknown) => caught);
+  expectNamedError(error, 'expandSources');
+  expect(error.field).toBe('sources[1]');
+});
+
+describe('fuzzing the CLI', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'atlas-fuzz-cli-'));
+  const prefix = freshPrefix('fuzz-cli');
+  let env: Record<string, string>;
+  const ingestArgs = fc
+    .tuple(
+      fc.array(
+        fc.constantFrom(
+          join(folder, 'a.md'),
+          join(folder, 'b.txt'),
+          join(folder, '*.md'),
+          join(folder, '{a.md,b.txt}'),
+          join(folder, 'missing.md'),
+          join(folder, 'bad.pdf'),
+          folder,
+          '/etc/passwd',
+          `${folder}/../../etc/hostname`,
+          'http://127.0.0.1:1/x.html',
+          'file:///etc/passwd',
+          'ftp://example.com/a.txt',
+          '',
+        ),
+        { maxLength: 3 },
+      ),
+      fc.oneof(
+        { weight: 5, arbitrary: flag('--collection', collection) },
+        { weight: 1, arbitrary: fc.constant<string[]>([]) },
+      ),
+      someOf(
+        flag('--chunker', fc.constantFrom('fixed', 'recursive', 'markdown', 'semantic', 'nosuch')),
+        flag('--chunk-size', number),
+        flag('--overlap', number),
+        flag('--embedder', fc.constantFrom('mock', 'nosuch', 'openai')),
+        flag('--keep-versions', number),
+        fc.constant<string[]>(['--prune']),
+        fc.constant<string[]>(['--json']),
+      ),
+    )
+    .map(([sources, name, rest]) => ['ingest', ...sources, ...name, ...rest]);
+
+  beforeAll(() => {
+    writeFileSync(join(folder, 'a.md'), '# Breakers\n\nA breaker opens when an instance keeps failing.\n');
+    writeFileSync(join(folder, 'b.txt'), 'Redis keeps the queues; workers take the jobs.\n');
+    writeFileSync(join(folder, 'bad.pdf'), '%PDF-1.4 cut');
+    env = {
+      REDIS_URL: redisUrl(),
+      ATLAS_PREFIX: prefix,
+      ATLAS_KNOWLEDGE_DIR: join(folder, 'store'),
+      ATLAS_PROVIDERS: 'mock',
+      ATLAS_LOG_LEVEL: 'silent',
+    };
+  });
+  afterAll(async () => {
+    const redis = (await import('../support/redis.js')).connect();
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it(
+    'query, search and ingest with random flags: exit 0, 1 or 2; an error is one line on stderr, never a stack trace',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(queryArgs, searchArgs, ingestArgs), async (argv) => {
+          const outcome = await settle(runCliInProcess(argv, env), 15_000, `atlas ${argv.join(' ')}`);
+          if (!outcome.ok) throw new Error(`atlas ${argv.join(' ')} threw: ${String(outcome.error)}`);
+          const { code, stdout, stderr } = outcome.value;
+          const context = `atlas ${argv.join(' ')}\nexit ${code}\nstdout: ${stdout.slice(0, 500)}\nstderr: ${stderr}`;
+          expect([0, 1, 2], context).toContain(code);
+          expect(stderr + stdout, context).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+          if (code === 0) return;
+          const errors = stderr
+            .split('\n')
+            .filter((line) => line.trim())
+            // What the command said before failing, and commander's pointer to --help.
+            .filter((line) => !/^atlas: no worker serves .*; running workers in this process$/.test(line))
+            .filter((line) => line !== 'atlas: no ingestion worker is running; ingesting in this process')
+            .filter((line) => line !== '(run with --help for usage)');
+          expect(errors, context).toHaveLength(1);
+        }),
+        { numRuns: runs(60) },
+      );
+    },
+    budget(25_000, 60),
+  );
 });
 
 function safeJson(value: unknown): string {
