@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
@@ -758,6 +758,153 @@ describe('fuzzing the CLI', () => {
     budget(25_000, 60),
   );
 });
+
+describe('fuzzing job payloads put straight into Redis', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await createHarness({ providers: { m: { type: 'mock', latencyMs: 0 } } }, 'fuzz-jobs');
+    await harness.startWorkers();
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  const queue = () => harness.client['queues'].get('m');
+  const jobHash = (id: string) => `${harness.keys.bullPrefix}:${harness.keys.generationQueue('m')}:${id}`;
+
+  /** Waits for a job to end; its state and failed reason, read without parsing the job (its data may be garbage). */
+  async function ending(id: string, ms = 6_000): Promise<{ state: string; reason: string }> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const state = await queue().getJobState(id);
+      const reason = (await harness.redis.hget(jobHash(id), 'failedReason')) ?? '';
+      if (state === 'failed' || state === 'completed' || state === 'unknown') return { state, reason };
+      if (Date.now() > until) return { state: `still ${state} after ${ms} ms`, reason };
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  const expectServing = async () => {
+    const result = await settle(
+      harness.client.generate({ prompt: 'still serving?', providers: ['m'] }),
+      5_000,
+      'a valid request after garbage',
+    );
+    if (!result.ok) throw result.error;
+    expect(result.value.provider).toBe('m');
+  };
+
+  const garbageData = fc.oneof(
+    fc.anything(),
+    fc.record(
+      {
+        requestId: fc.oneof(fc.string(), fc.uuid(), junk),
+        attempt: fc.oneof(fc.integer({ min: -3, max: 5 }), junk),
+      },
+      { requiredKeys: [] },
+    ),
+  );
+
+  it(
+    'Queue.add with garbage data: the job fails with a reason naming it; the worker keeps serving',
+    async () => {
+      let index = 0;
+      await fc.assert(
+        fc.asyncProperty(garbageData, async (data) => {
+          const id = `garbage-${index++}`;
+          await queue().add('generate', data as never, { jobId: id });
+          const { state, reason } = await ending(id);
+          expect(state, `${safeJson(data)}: ${reason}`).toBe('failed');
+          expect(reason).toContain(`job ${id}`);
+          if (index % 10 === 0) await expectServing();
+        }),
+        { numRuns: runs(40) },
+      );
+      await expectServing();
+    },
+    budget(15_000, 40),
+  );
+
+  /** Adds jobs due in 150 ms, overwrites one field of each hash, and waits for them all to end. */
+  async function corrupt(field: string, values: string[], label: string, ms = 6_000) {
+    const ids = values.map((_, index) => `${label}-${Date.now()}-${index}`);
+    await Promise.all(
+      ids.map((id) => queue().add('generate', { requestId: 'none', attempt: 0 }, { jobId: id, delay: 150 })),
+    );
+    await Promise.all(ids.map((id, index) => harness.redis.hset(jobHash(id), field, values[index]!)));
+    return Promise.all(
+      ids.map(async (id, index) => ({ id, value: values[index]!, ...(await ending(id, ms)) })),
+    );
+  }
+
+  it(
+    'a job hash whose data is overwritten with JSON of another shape: each job fails with a reason naming it',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.oneof(
+              fc.jsonValue().map((value) => JSON.stringify(value)),
+              fc.constantFrom('{"requestId":1}', '{"attempt":-1,"requestId":"x"}', 'null', '"text"'),
+            ),
+            { minLength: 1, maxLength: 8 },
+          ),
+          async (values) => {
+            for (const { id, value, state, reason } of await corrupt('data', values, 'hset')) {
+              expect(state, `data=${value}: ${reason}`).toBe('failed');
+              expect(reason).toContain(`job ${id}`);
+            }
+          },
+        ),
+        { numRuns: runs(5) },
+      );
+      await expectServing();
+    },
+    budget(10_000, 5),
+  );
+
+  // A job whose data is not JSON cannot even be read by BullMQ: it cycles between active and stalled
+  // (issue 10, defect 7). The sweep that fails it is being added with the defect's fix
+  // (src/workers/unreadable-jobs.ts); until it is there, this property waits for it.
+  it.skipIf(!existsSync(new URL('../../src/workers/unreadable-jobs.ts', import.meta.url)))(
+    'a job hash whose data is overwritten with text that is not JSON: each job fails with a named reason',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.oneof(
+              fc.string({ minLength: 1 }).filter((text) => !parses(text)),
+              fc.constantFrom('{', 'undefined', '\u0000', '{"requestId":'),
+            ),
+            { minLength: 1, maxLength: 8 },
+          ),
+          async (values) => {
+            for (const { value, state, reason } of await corrupt('data', values, 'unreadable', 15_000)) {
+              expect(state, `data=${JSON.stringify(value)}: ${reason}`).toBe('failed');
+              expect(reason).toMatch(/not JSON/);
+            }
+          },
+        ),
+        { numRuns: runs(2) },
+      );
+      await expectServing();
+    },
+    budget(40_000, 2),
+  );
+
+  // Found by fuzzing: a job whose `opts` field is not JSON cycles the same way, and the data sweep above
+  // does not look at `opts`.
+  it.todo('a job hash whose opts is overwritten with text that is not JSON fails with a named reason');
+});
+
+function parses(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function safeJson(value: unknown): string {
   try {
