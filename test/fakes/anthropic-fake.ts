@@ -64,6 +64,8 @@ function handle(request: FakeRequest, response: ServerResponse, apiKey: string) 
       );
     case 'invalid-request':
       return sendJson(response, 400, errorBody('invalid_request_error', 'max_tokens: Field required'));
+    case 'content-policy':
+      return sendRefusal(request, response);
   }
   const body = (request.body ?? {}) as Body;
   if (request.method === 'GET' && request.path.startsWith('/v1/models')) {
@@ -82,11 +84,7 @@ function handle(request: FakeRequest, response: ServerResponse, apiKey: string) 
     });
   }
   if (request.method === 'POST' && request.path === '/v1/messages') {
-    // The policy filter answers 200 with no content and stop_reason `refusal`, as recorded.
-    const events =
-      request.fault === 'content-policy'
-        ? recordedRefusalChunks.map((event) => withModel(event, body))
-        : messageEvents(body);
+    const events = messageEvents(body);
     if (body['stream']) {
       const frames = events.map((event) => `event: ${event['type']}\ndata: ${JSON.stringify(event)}\n\n`);
       response.writeHead(200, {
@@ -102,8 +100,6 @@ function handle(request: FakeRequest, response: ServerResponse, apiKey: string) 
       response.end();
       return;
     }
-    if (request.fault === 'content-policy')
-      return sendJson(response, 200, { ...recordedRefusal, model: body['model'] });
     return sendJson(response, 200, message(body));
   }
   sendJson(response, 404, errorBody('not_found_error', `Not found: ${request.method} ${request.path}`));
@@ -135,20 +131,17 @@ function message(body: Body): Body {
   };
 }
 
-/** A recorded `message_start` names the model the request asked for. */
-function withModel(event: Body, body: Body): Body {
-  return event['type'] === 'message_start'
-    ? { ...event, message: { ...event['message'], model: body['model'] } }
-    : event;
-}
-
 function messageEvents(body: Body): Body[] {
   const tool = chosenTool(body);
-  if (!tool) return recordedTextChunks.map((event) => withModel(event, body));
+  const withModel = (event: Body) =>
+    event['type'] === 'message_start'
+      ? { ...event, message: { ...event['message'], model: body['model'] } }
+      : event;
+  if (!tool) return recordedTextChunks.map(withModel);
   const input = JSON.stringify(sampleFromSchema(tool['input_schema']));
   const [start, , , , , , stop, messageDelta, messageStop] = recordedToolChunks;
   return [
-    withModel(start!, body),
+    withModel(start!),
     {
       type: 'content_block_start',
       index: 0,
@@ -165,4 +158,22 @@ function messageEvents(body: Body): Body[] {
     messageDelta!,
     messageStop!,
   ];
+}
+
+/** The policy filter answers 200 with no content and stop_reason `refusal`, as recorded. */
+function sendRefusal(request: FakeRequest, response: ServerResponse) {
+  const body = (request.body ?? {}) as Body;
+  if (!body['stream']) return sendJson(response, 200, { ...recordedRefusal, model: body['model'] });
+  response.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+  });
+  for (const event of recordedRefusalChunks) {
+    const named =
+      event['type'] === 'message_start'
+        ? { ...event, message: { ...event['message'], model: body['model'] } }
+        : event;
+    response.write(`event: ${named['type']}\ndata: ${JSON.stringify(named)}\n\n`);
+  }
+  response.end();
 }

@@ -56,14 +56,17 @@ afterAll(async () => {
 
 type Providers = NonNullable<FileSettings['providers']>;
 
-/** primary: OpenAI (gpt-4o-mini, 128k window), 300 ms per call; backup: Anthropic (Claude Sonnet 4, 200k). */
+/**
+ * primary: OpenAI (gpt-4o-mini, 128k window); backup: Anthropic (Claude Sonnet 4, 200k). Calls get 2 s
+ * (a first call loads its SDK, slow on a busy machine); the hang row gives the primary 300 ms.
+ */
 function instances(primary: Partial<Providers[string]> = {}, extra: Providers = {}): Providers {
   return {
     primary: {
       type: 'openai',
       baseURL: openai.baseURL,
       apiKeyEnv: primaryKeyEnv,
-      timeoutMs: 300,
+      timeoutMs: 2_000,
       breaker,
       ...primary,
     } as Providers[string],
@@ -162,7 +165,7 @@ describe('provider fault matrix', () => {
   });
 
   it('hang: timeout after the instance timeout, counts against the breaker, fails over', async () => {
-    const h = await start(instances());
+    const h = await start(instances({ timeoutMs: 300 }));
     openai.server.failNext('hang');
     const started = Date.now();
     const result = await expectFailover(h, 'timeout', 'open');
@@ -290,10 +293,10 @@ describe.each(['anthropic', 'ollama'] as const)('provider fault matrix through t
   afterEach(() => fake.server.recover());
   afterAll(() => fake.close());
 
-  const primaryOf = (url: string): Providers[string] =>
+  const primaryOf = (url: string, timeoutMs: number): Providers[string] =>
     (type === 'anthropic'
-      ? { type, baseURL: url, apiKeyEnv: otherKeyEnv, timeoutMs: 300, breaker }
-      : { type, host: url, timeoutMs: 300, breaker }) as Providers[string];
+      ? { type, baseURL: url, apiKeyEnv: otherKeyEnv, timeoutMs, breaker }
+      : { type, host: url, timeoutMs, breaker }) as Providers[string];
   const backup = (): Providers[string] =>
     ({
       type: 'openai',
@@ -321,7 +324,10 @@ describe.each(['anthropic', 'ollama'] as const)('provider fault matrix through t
       fake.server.retryAfterSeconds = 60;
       fake.server.failNext(fault);
     } else fake.server.failNext(fault);
-    harness = await createHarness({ providers: { primary: primaryOf(url), backup: backup() } }, 'matrix');
+    harness = await createHarness(
+      { providers: { primary: primaryOf(url, fault === 'hang' ? 300 : 2_000), backup: backup() } },
+      'matrix',
+    );
     await harness.startWorkers();
     const request = {
       prompt: 'Why is the sky blue?',
