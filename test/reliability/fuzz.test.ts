@@ -183,7 +183,7 @@ describe('fuzzing the client', () => {
 /** Near-valid atlas.config.json contents: the right sections, values right or a little wrong. */
 const timer = fc.oneof(
   fc.integer({ min: -1, max: 2 ** 32 }),
-  fc.constantFrom(1e400, 2 ** 31 - 1, 2 ** 31, 0.5, 5e9),
+  fc.constantFrom(Number.POSITIVE_INFINITY, 2 ** 31 - 1, 2 ** 31, 0.5, 5e9),
   junk,
 );
 const instanceSettings = fc.record(
@@ -290,6 +290,14 @@ const configText = fc.oneof(
     arbitrary: configLike.map((value) => `// settings\n${JSON.stringify(value, null, 2)} // end`),
   },
   { weight: 1, arbitrary: fc.string() },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '{"generation": {"defaultDeadlineMs": 1e400}}',
+      '{"workers": {"heartbeatIntervalMs": 5e9}}',
+      '{"providers": {"x": {"type": "mock", "latencyMs": -1e400}}}',
+    ),
+  },
 );
 
 describe('fuzzing atlas.config.json', () => {
@@ -337,9 +345,11 @@ const operand = fc.oneof(
   fc.integer(),
   fc.double(),
   fc.boolean(),
-  fc.constantFrom(1e400, -1e400, Number.NaN, 1e308, 2 ** 63),
+  fc.constantFrom(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, 1e308, 2 ** 63),
   fc.constant([]),
-  fc.array(fc.oneof(fc.string({ maxLength: 4 }), fc.integer(), fc.constant(1e400)), { maxLength: 3 }),
+  fc.array(fc.oneof(fc.string({ maxLength: 4 }), fc.integer(), fc.constant(Number.POSITIVE_INFINITY)), {
+    maxLength: 3,
+  }),
   fc.constant(null),
   fc.constant({}),
 );
@@ -483,7 +493,7 @@ function fileArbitrary(pdf: Buffer, docx: Buffer) {
   const cut = (bytes: Buffer) => fc.nat({ max: bytes.length }).map((end) => bytes.subarray(0, end));
   const deepJson = fc
     .tuple(fc.integer({ min: 1, max: 200_000 }), fc.constantFrom('[', '{"a":'))
-    .map(([depth, open]) => Buffer.from(open.repeat(depth) + '1' + (open === '[' ? ']' : '}').repeat(depth)));
+    .map(([depth, open]) => Buffer.from(`${open.repeat(depth)}1${(open === '[' ? ']' : '}').repeat(depth)}`));
   const hugeLine = fc
     .tuple(fc.integer({ min: 100_000, max: 2_000_000 }), fc.constantFrom('a', 'é', ',', '"', '<', '#', '\0'))
     .map(([length, char]) => Buffer.from(char.repeat(length)));
