@@ -24,6 +24,7 @@ interface Variable {
 export const environmentVariables: readonly Variable[] = [
   { name: 'REDIS_URL', path: ['redis', 'url'], type: { kind: 'text' } },
   { name: 'ATLAS_PREFIX', path: ['redis', 'prefix'], type: { kind: 'text' } },
+  { name: 'ATLAS_REDIS_CLUSTER', path: ['redis', 'cluster'], type: { kind: 'list' } },
   { name: 'ATLAS_PROVIDERS', path: ['providerOrder'], type: { kind: 'list' } },
   {
     name: 'ATLAS_PROVIDER_STRATEGY',
@@ -37,6 +38,7 @@ export const environmentVariables: readonly Variable[] = [
   { name: 'ATLAS_KNOWLEDGE_DIR', path: ['ingestion', 'knowledgeDirectory'], type: { kind: 'text' } },
   { name: 'ATLAS_KEEP_VERSIONS', path: ['ingestion', 'keepVersions'], type: { kind: 'positive' } },
   { name: 'ATLAS_ALLOW_PRIVATE_URLS', path: ['ingestion', 'allowPrivateUrls'], type: { kind: 'flag' } },
+  { name: 'ATLAS_AGENT_MODULES', path: ['agents', 'modules'], type: { kind: 'list' } },
   {
     name: 'ATLAS_LOG_LEVEL',
     path: ['log', 'level'],

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ValidationError } from '../errors.js';
+import { parseWith } from '../parse-with.js';
 
 /** Tables and collections the stores keep for themselves: a collection of that name would overwrite them. */
 const reservedPrefix = '_atlas';
@@ -17,7 +17,5 @@ export const collectionNameSchema = z
 
 /** Throws a ValidationError naming `field` when `name` is not a collection name Atlas may write or read. */
 export function checkCollectionName(name: string, field = 'collection'): string {
-  const result = collectionNameSchema.safeParse(name);
-  if (!result.success) throw new ValidationError(field, `${result.error.issues[0]!.message}, got '${name}'`);
-  return name;
+  return parseWith(collectionNameSchema, name, field);
 }

@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { SerializedError } from '../errors.js';
 import type { GenerationResult, Hop, ParsedGenerationRequest } from '../jobs.js';
 import type { Keys } from '../keys.js';
 import type { PlanStep } from '../providers/strategies.js';
+import type { Redis } from '../redis.js';
 import { runScript } from '../run-script.js';
 import { decodeEvent, encodeEvent, type RequestEvent } from './request-events.js';
 import {
@@ -74,6 +74,8 @@ export class RequestStore {
     request: ParsedGenerationRequest;
     createdAt: number;
     deadlineAt: number;
+    /** How long the idempotency key is remembered. @default the record TTL */
+    idempotencyTtlMs?: number;
   }): Promise<{ accepted: boolean; id: string }> {
     const { id, plan, request, createdAt, deadlineAt } = input;
     const first = plan[0]!.instance;
@@ -88,7 +90,7 @@ export class RequestStore {
         this.recordTtlMs,
         id,
         idempotencyKey ? '1' : '0',
-        this.recordTtlMs,
+        Math.max(1, Math.round(input.idempotencyTtlMs ?? this.recordTtlMs)),
         first,
         JSON.stringify(plan),
         JSON.stringify(request),
