@@ -17,6 +17,9 @@ export interface ExpandedSources {
 
 /** Turns paths, folders, globs and URLs into the list of documents to ingest. */
 export async function expandSources(inputs: readonly string[]): Promise<ExpandedSources> {
+  const empty = inputs.findIndex((input) => !input.trim());
+  if (empty >= 0)
+    throw new ValidationError(`sources[${empty}]`, 'empty; expected a file, folder, glob or http(s) URL');
   const sources = new Set<string>();
   const roots = new Set<string>();
   const unsupported: string[] = [];

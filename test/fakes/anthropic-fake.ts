@@ -5,7 +5,6 @@ import {
   cutStream,
   type FakeRequest,
   FakeServer,
-  fakeRetryAfterSeconds,
   sendJson,
   sendMalformed,
 } from './fake-server.js';
@@ -16,6 +15,8 @@ type Body = Record<string, any>;
 
 const recordedText = readWireJson<Body>('anthropic/anthropic-text.json');
 const recordedTextChunks = readWireChunks<Body>('anthropic/anthropic-text.chunks.txt');
+const recordedRefusal = readWireJson<Body>('anthropic/anthropic-refusal.json');
+const recordedRefusalChunks = readWireChunks<Body>('anthropic/anthropic-refusal.chunks.txt');
 const recordedToolChunks = readWireChunks<Body>('anthropic/anthropic-json-tool.1.chunks.txt');
 
 const errorBody = (type: string, message: string) => ({
@@ -69,7 +70,7 @@ function handle(
         response,
         429,
         errorBody('rate_limit_error', 'This request would exceed the rate limit for your organization.'),
-        { 'retry-after': String(fakeRetryAfterSeconds) },
+        request.retryAfterHeaders,
       );
     case 'malformed':
       return sendMalformed(response);
@@ -81,6 +82,8 @@ function handle(
       );
     case 'invalid-request':
       return sendJson(response, 400, errorBody('invalid_request_error', 'max_tokens: Field required'));
+    case 'content-policy':
+      return sendRefusal(request, response);
   }
   const body = (request.body ?? {}) as Body;
   if (request.method === 'GET' && request.path.startsWith('/v1/models')) {
@@ -108,7 +111,8 @@ function handle(
         'cache-control': 'no-cache',
       });
       if (request.fault === 'stream-cut') {
-        cutStream(response, frames, 3);
+        // Past message_start, content_block_start and ping: two text deltas arrive before the cut.
+        cutStream(response, frames, 5);
         return;
       }
       for (const frame of frames) response.write(frame);
@@ -185,4 +189,22 @@ function messageEvents(body: Body): Body[] {
     messageDelta!,
     messageStop!,
   ];
+}
+
+/** The policy filter answers 200 with no content and stop_reason `refusal`, as recorded. */
+function sendRefusal(request: FakeRequest, response: ServerResponse) {
+  const body = (request.body ?? {}) as Body;
+  if (!body['stream']) return sendJson(response, 200, { ...recordedRefusal, model: body['model'] });
+  response.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+  });
+  for (const event of recordedRefusalChunks) {
+    const named =
+      event['type'] === 'message_start'
+        ? { ...event, message: { ...event['message'], model: body['model'] } }
+        : event;
+    response.write(`event: ${named['type']}\ndata: ${JSON.stringify(named)}\n\n`);
+  }
+  response.end();
 }

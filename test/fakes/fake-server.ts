@@ -11,8 +11,13 @@ export type Fault =
   | 'bad-key'
   | 'refused'
   | 'context-length'
+  | 'content-policy'
   | 'invalid-request';
 
+/**
+ * Faults every fake serves. `content-policy` is left out: Ollama has no content filter to answer with;
+ * the OpenAI and Anthropic fakes serve it (a 400 `content_policy_violation`, a `refusal` stop).
+ */
 export const allFaults: readonly Fault[] = [
   'server-error',
   'rate-limit',
@@ -25,7 +30,7 @@ export const allFaults: readonly Fault[] = [
   'invalid-request',
 ];
 
-/** Retry-After, in seconds, that the `rate-limit` fault sends. */
+/** Retry-After, in seconds, that the `rate-limit` fault sends unless a test sets another. */
 export const fakeRetryAfterSeconds = 2;
 
 export interface RecordedRequest {
@@ -38,6 +43,8 @@ export interface RecordedRequest {
 export interface FakeRequest extends RecordedRequest {
   /** The fault to serve for this request, if one was queued. */
   fault: Fault | undefined;
+  /** The headers a `rate-limit` fault sends to say how long to wait: none when the test removed them. */
+  retryAfterHeaders: Record<string, string>;
 }
 
 export type FakeHandler = (request: FakeRequest, response: ServerResponse) => void | Promise<void>;
@@ -53,6 +60,8 @@ export class FakeServer {
   private readonly faults: Fault[] = [];
   private persistentFault: Fault | undefined;
   private port = 0;
+  /** Retry-After, in seconds, of the `rate-limit` fault; undefined: a 429 without one. */
+  retryAfterSeconds: number | undefined = fakeRetryAfterSeconds;
 
   constructor(private readonly handler: FakeHandler) {
     this.server = createServer((request, response) => void this.handle(request, response));
@@ -85,6 +94,7 @@ export class FakeServer {
   recover(): void {
     this.persistentFault = undefined;
     this.faults.length = 0;
+    this.retryAfterSeconds = fakeRetryAfterSeconds;
   }
 
   /** Stops listening, so connections are refused, until `start()` again on the same port. */
@@ -126,7 +136,9 @@ export class FakeServer {
     }
     if (fault === 'hang') return; // never answers; the client's timeout or abort ends it
     try {
-      await this.handler({ ...recorded, fault }, response);
+      const retryAfterHeaders: Record<string, string> =
+        this.retryAfterSeconds === undefined ? {} : { 'retry-after': String(this.retryAfterSeconds) };
+      await this.handler({ ...recorded, fault, retryAfterHeaders }, response);
     } catch (error) {
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ error: { message: String(error) } }));

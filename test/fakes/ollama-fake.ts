@@ -7,7 +7,6 @@ import {
   cutStream,
   type FakeRequest,
   FakeServer,
-  fakeRetryAfterSeconds,
   sendJson,
   sendMalformed,
 } from './fake-server.js';
@@ -53,12 +52,7 @@ function handle(
     case 'server-error':
       return sendJson(response, 500, { error: 'llama runner process has terminated: signal: killed' });
     case 'rate-limit':
-      return sendJson(
-        response,
-        429,
-        { error: 'too many requests' },
-        { 'retry-after': String(fakeRetryAfterSeconds) },
-      );
+      return sendJson(response, 429, { error: 'too many requests' }, request.retryAfterHeaders);
     case 'malformed':
       return sendMalformed(response);
     case 'invalid-request':

@@ -66,22 +66,27 @@ const errorBody = (message: string, type: string, code: string | null, param: st
 
 /** The status, body and headers OpenAI answers with for each queued fault that is an error reply. */
 function faultReply(
-  fault: FakeRequest['fault'],
+  request: FakeRequest,
   model: string,
 ): { status: number; body: Body; headers?: Record<string, string> } | undefined {
-  switch (fault) {
+  switch (request.fault) {
     case 'server-error':
       return { status: 500, body: errorBody(serverErrorMessage, 'server_error', null) };
     case 'rate-limit':
       return {
         status: 429,
         body: errorBody(rateLimitMessage(model), 'requests', 'rate_limit_exceeded'),
-        headers: { 'retry-after': String(fakeRetryAfterSeconds) },
+        headers: request.retryAfterHeaders,
       };
     case 'context-length':
       return {
         status: 400,
         body: errorBody(contextLengthMessage, 'invalid_request_error', 'context_length_exceeded', 'messages'),
+      };
+    case 'content-policy':
+      return {
+        status: 400,
+        body: errorBody(contentPolicyMessage, 'invalid_request_error', 'content_policy_violation', 'prompt'),
       };
     case 'invalid-request':
       return { status: 400, body: legacyParameterError };
@@ -93,6 +98,8 @@ function faultReply(
 const serverErrorMessage = 'The server had an error while processing your request. Sorry about that!';
 const contextLengthMessage =
   "This model's maximum context length is 128000 tokens. However, your messages resulted in 130412 tokens. Please reduce the length of the messages.";
+const contentPolicyMessage =
+  'Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.';
 const rateLimitMessage = (model: string) =>
   `Rate limit reached for ${model} in organization org-fake on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in ${fakeRetryAfterSeconds}s. Visit https://platform.openai.com/account/rate-limits to learn more.`;
 
@@ -116,7 +123,7 @@ function handle(request: FakeRequest, response: ServerResponse, apiKey: string, 
     );
   }
   const body = (request.body ?? {}) as Body;
-  const failure = faultReply(request.fault, String(body['model'] ?? 'gpt-4o-mini'));
+  const failure = faultReply(request, String(body['model'] ?? 'gpt-4o-mini'));
   if (failure) return sendJson(response, failure.status, failure.body, { ...headers, ...failure.headers });
   if (request.method === 'GET' && request.path === '/v1/models')
     return sendJson(response, 200, models(), headers);

@@ -46,6 +46,7 @@ const expectedKind: Record<Fault, ErrorKind> = {
   'bad-key': 'auth',
   refused: 'unavailable',
   'context-length': 'context_length',
+  'content-policy': 'content_policy',
   'invalid-request': 'invalid_request',
 };
 

@@ -16,6 +16,7 @@ const failureFor: Record<Exclude<Fault, 'hang'>, MockFailure['kind']> = {
   'bad-key': 'auth',
   refused: 'unavailable',
   'context-length': 'context_length',
+  'content-policy': 'content_policy',
   'invalid-request': 'invalid_request',
 };
 

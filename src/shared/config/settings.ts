@@ -263,7 +263,9 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
       const source =
         sources.get('providerOrder') && !inFile(file, 'providerOrder') && !overrides['providerOrder']
           ? 'ATLAS_PROVIDERS'
-          : `providerOrder[${index}]`;
+          : configPath && inFile(file, 'providerOrder') && !overrides['providerOrder']
+            ? `${resolve(configPath)}.providerOrder[${index}]`
+            : `providerOrder[${index}]`;
       throw new ConfigError(
         source,
         `unknown provider instance '${name}'; configured: ${Object.keys(providers).join(', ')}`,

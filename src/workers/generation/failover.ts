@@ -1,6 +1,9 @@
+import type { Settings } from '../../shared/config/settings.js';
 import type { AtlasError, SerializedError } from '../../shared/errors.js';
 import { readFleetHealth } from '../../shared/fleet-health.js';
 import type { Hop } from '../../shared/jobs.js';
+import { ProviderRegistry } from '../../shared/providers/registry.js';
+import type { PlanStep } from '../../shared/providers/strategies.js';
 import { finishRequest } from '../../shared/requests/finish-request.js';
 import type { RequestRecord } from '../../shared/requests/request-store.js';
 import type { GenerationContext } from './generation-context.js';
@@ -10,10 +13,55 @@ export interface NextAttempt {
   delayMs: number;
 }
 
+const registries = new WeakMap<Settings, ProviderRegistry>();
+
+/** The context window of a plan step's model, from the registry; undefined when it is not known. */
+export function contextWindowOf(settings: Settings, step: PlanStep): number | undefined {
+  let registry = registries.get(settings);
+  if (!registry) {
+    registry = new ProviderRegistry(settings);
+    registries.set(settings, registry);
+  }
+  try {
+    return registry.model(step.instance, step.model)?.contextWindow;
+  } catch {
+    return undefined; // an instance these settings do not have
+  }
+}
+
 /**
- * Where the request goes after the attempt on `record.instance` failed: the next instance of its plan;
- * or, when the plan is used up but every instance of it is open or rate-limited, the one expected to
- * recover first, after a delay, provided that comes before the deadline. Undefined: the request fails.
+ * For a prompt too long for the model of the step at `position`: the first later step whose model's
+ * context window is larger (steps in between would only fail the same way). `window` is the failed
+ * model's, `largest` the largest window of the later steps; with the failed window unknown, the next step.
+ */
+export function largerWindowStep(
+  settings: Settings,
+  plan: readonly PlanStep[],
+  position: number,
+): { step: PlanStep | undefined; window: number | undefined; largest: LaterWindow | undefined } {
+  const later = plan.slice(position + 1);
+  const window = plan[position] ? contextWindowOf(settings, plan[position]) : undefined;
+  if (window === undefined) return { step: later[0], window, largest: undefined };
+  let largest: LaterWindow | undefined;
+  for (const step of later) {
+    const size = contextWindowOf(settings, step);
+    if (size === undefined) continue;
+    if (size > window) return { step, window, largest: { step, window: size } };
+    if (!largest || size > largest.window) largest = { step, window: size };
+  }
+  return { step: undefined, window, largest };
+}
+
+interface LaterWindow {
+  step: PlanStep;
+  window: number;
+}
+
+/**
+ * Where the request goes after the attempt on `record.instance` failed: the next instance of its plan
+ * (for a prompt too long, the next whose model has a larger context window); or, when the plan is used
+ * up but every instance of it is open or rate-limited, the one expected to recover first, after a delay,
+ * provided that comes before the deadline. Undefined: the request fails.
  */
 export async function chooseNextAttempt(
   context: GenerationContext,
@@ -22,6 +70,10 @@ export async function chooseNextAttempt(
   now = Date.now(),
 ): Promise<NextAttempt | undefined> {
   const position = record.plan.findIndex((step) => step.instance === record.instance);
+  if (failure.kind === 'context_length') {
+    const { step } = largerWindowStep(context.settings, record.plan, position);
+    return step ? { instance: step.instance, delayMs: 0 } : undefined;
+  }
   const next = record.plan[position + 1];
   if (next) return { instance: next.instance, delayMs: 0 };
 
@@ -66,7 +118,10 @@ export async function forwardRequest(
       attempt: record.attempt,
       instance: record.instance,
       status: 'failed',
-      error: summarize(attempts, failure),
+      error:
+        failure.kind === 'context_length'
+          ? summarizeContextLength(context.settings, record, attempts, failure)
+          : summarize(attempts, failure),
       attempts,
     });
     return failed ? 'failed' : 'over';
@@ -104,6 +159,25 @@ export function summarize(attempts: readonly Hop[], last: AtlasError): Serialize
     message: `every provider of the plan failed: ${failures.join('; ')}`,
     ...(last.provider ? { provider: last.provider } : {}),
   };
+}
+
+/** A prompt too long for its model and for every later step's: says the windows it did not fit. */
+function summarizeContextLength(
+  settings: Settings,
+  record: RequestRecord,
+  attempts: readonly Hop[],
+  failure: AtlasError,
+): SerializedError {
+  const position = record.plan.findIndex((step) => step.instance === record.instance);
+  const failed = record.plan[position];
+  const { window, largest } = largerWindowStep(settings, record.plan, position);
+  const summary = summarize(attempts, failure);
+  if (!failed || window === undefined) return summary;
+  const over = `the prompt is over the ${window}-token context window of ${failed.model} on ${failed.instance}`;
+  const rest = largest
+    ? `and no later step of the plan has a larger one (the largest: ${largest.window} tokens, ${largest.step.model} on ${largest.step.instance})`
+    : 'and no later step of the plan has a larger one';
+  return { ...summary, message: `${over}, ${rest}; ${summary.message}` };
 }
 
 /** The record of one attempt on `instance`. */

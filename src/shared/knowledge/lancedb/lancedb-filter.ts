@@ -14,14 +14,27 @@ const literal = (value: Scalar): string =>
         : 'FALSE'
       : String(value);
 
+/** What a metadata column holds, as far as filters care; undefined: a column filters never compare. */
+export type ColumnKind = 'string' | 'number' | 'boolean' | undefined;
+
+/** The kind of values an Arrow column type holds. */
+export function columnKind(arrowType: unknown): ColumnKind {
+  const name = String(arrowType);
+  if (/utf8/i.test(name)) return 'string';
+  if (/^bool/i.test(name)) return 'boolean';
+  if (/^(float|int|uint|decimal)/i.test(name)) return 'number';
+  return undefined;
+}
+
 /**
  * The filter language as a SQL predicate, with the reference meaning: a field a row lacks (NULL, or a
- * column the table does not have yet) fails comparisons and passes $ne and $nin.
+ * column the table does not have yet) fails comparisons and passes $ne and $nin; so does a value of
+ * another type than the column's (`{"tag": ""}` on a boolean column), which SQL would refuse to compare.
  */
 export function toLanceSql(
   where: Where | undefined,
   whereDocument: WhereDocument | undefined,
-  columns: ReadonlySet<string>,
+  columns: ReadonlyMap<string, ColumnKind>,
 ): string | undefined {
   const parts = [where && fromWhere(where, columns), whereDocument && fromDocument(whereDocument)].filter(
     (part): part is string => Boolean(part),
@@ -29,7 +42,7 @@ export function toLanceSql(
   return parts.length ? parts.map((part) => `(${part})`).join(' AND ') : undefined;
 }
 
-function fromWhere(where: Where, columns: ReadonlySet<string>): string {
+function fromWhere(where: Where, columns: ReadonlyMap<string, ColumnKind>): string {
   if ('$and' in where && Array.isArray(where.$and))
     return where.$and.map((child) => `(${fromWhere(child, columns)})`).join(' AND ');
   if ('$or' in where && Array.isArray(where.$or))
@@ -43,6 +56,10 @@ function fromWhere(where: Where, columns: ReadonlySet<string>): string {
           : ['$eq', condition];
       const negative = operator === '$ne' || operator === '$nin';
       if (!columns.has(column)) return negative ? 'TRUE' : 'FALSE';
+      const kind = columns.get(column);
+      const fits = (value: unknown) => kind === undefined || typeof value === kind;
+      const listed = Array.isArray(operand) ? (operand as Scalar[]).filter(fits) : undefined;
+      if (listed ? listed.length === 0 : !fits(operand)) return negative ? 'TRUE' : 'FALSE';
       const name = `\`${column}\``;
       switch (operator) {
         case '$eq':
@@ -58,9 +75,9 @@ function fromWhere(where: Where, columns: ReadonlySet<string>): string {
         case '$lte':
           return `${name} <= ${literal(operand as number)}`;
         case '$in':
-          return `${name} IN (${(operand as Scalar[]).map(literal).join(', ')})`;
+          return `${name} IN (${listed!.map(literal).join(', ')})`;
         default:
-          return `(${name} IS NULL OR ${name} NOT IN (${(operand as Scalar[]).map(literal).join(', ')}))`;
+          return `(${name} IS NULL OR ${name} NOT IN (${listed!.map(literal).join(', ')}))`;
       }
     })
     .join(' AND ');

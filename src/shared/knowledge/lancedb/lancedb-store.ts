@@ -13,7 +13,7 @@ import {
   type VectorStore,
 } from '../vector-store.js';
 import type { Scalar, Where, WhereDocument } from '../where-filter.js';
-import { metadataColumn, toLanceSql } from './lancedb-filter.js';
+import { type ColumnKind, columnKind, metadataColumn, toLanceSql } from './lancedb-filter.js';
 
 type Row = Record<string, unknown>;
 const infoTable = '_atlas_collections';
@@ -257,8 +257,9 @@ export class LanceDbStore implements VectorStore {
     return table;
   }
 
-  private async columns(table: lancedb.Table): Promise<Set<string>> {
-    return new Set((await table.schema()).fields.map((field) => field.name));
+  /** The table's columns, each with the kind of value a filter may compare it with. */
+  private async columns(table: lancedb.Table): Promise<Map<string, ColumnKind>> {
+    return new Map((await table.schema()).fields.map((field) => [field.name, columnKind(field.type)]));
   }
 
   private async addMissingColumns(table: lancedb.Table, chunks: StoredChunk[]): Promise<void> {
@@ -297,7 +298,7 @@ const overFetch = (k: number) => k * 2 + 10;
 function visible(
   where: Where | undefined,
   sql: string | undefined,
-  columns: Set<string>,
+  columns: ReadonlyMap<string, ColumnKind>,
 ): string | undefined {
   if (!columns.has('superseded') || !hidesSuperseded(where)) return sql;
   return sql ? `(${sql}) AND ${notSuperseded}` : notSuperseded;
