@@ -12,7 +12,8 @@ import { type GenerationResult, generationRequestSchema } from '../../src/shared
 import { createKeys } from '../../src/shared/keys.js';
 import { mockReply } from '../../src/shared/providers/mock/mock-reply.js';
 import { ProviderRegistry } from '../../src/shared/providers/registry.js';
-import { runAgentJob, type StepContext, type StepOutcome } from '../../src/workers/agents/step-processor.js';
+import type { StepContext, StepOutcome } from '../../src/workers/agents/step-outcome.js';
+import { runAgentJob } from '../../src/workers/agents/step-processor.js';
 import { connect, deletePrefix, freshPrefix } from '../support/redis.js';
 
 const redis = connect();

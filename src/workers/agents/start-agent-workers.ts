@@ -13,7 +13,8 @@ import { RequestStore } from '../../shared/requests/request-store.js';
 import { RequestSubmitter } from '../../shared/requests/request-submitter.js';
 import { type Subsystem, startWorkerHost } from '../worker-host.js';
 import { loadAgentModules } from './load-agent-modules.js';
-import { runAgentJob, type StepContext, type StepOutcome } from './step-processor.js';
+import type { StepContext, StepOutcome } from './step-outcome.js';
+import { runAgentJob } from './step-processor.js';
 
 export interface AgentSubsystemOptions {
   /** Workflows served besides the built-in ones and those of `settings.agents.modules`. */
