@@ -7,9 +7,9 @@ import {
   type RunBudgets,
   type RunRecord,
   type RunStatus,
-  RunStore,
   type StoredRunEvent,
-} from '../shared/agents/run-store.js';
+} from '../shared/agents/run-records.js';
+import { RunStore } from '../shared/agents/run-store.js';
 import { stepJob } from '../shared/agents/start-run.js';
 import type { Settings } from '../shared/config/settings.js';
 import { AtlasError, ValidationError } from '../shared/errors.js';

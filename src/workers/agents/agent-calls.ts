@@ -6,7 +6,7 @@ import {
   latestPrompt,
   type RouteOverride,
 } from '../../shared/agents/agent.js';
-import type { RunEvent } from '../../shared/agents/run-store.js';
+import type { RunEvent } from '../../shared/agents/run-records.js';
 import type { AgentStepJob } from '../../shared/agents/start-run.js';
 import { TaskAwareAgent } from '../../shared/agents/task-aware.js';
 import { runToolCall, type ToolOutcome } from '../../shared/agents/tools.js';

@@ -4,11 +4,11 @@ import {
   type Conversation,
   startConversation,
 } from '../../shared/agents/agent.js';
-import type { RunRecord } from '../../shared/agents/run-store.js';
+import type { RunRecord } from '../../shared/agents/run-records.js';
 import type { AgentNode } from '../../shared/agents/workflow.js';
 import { generationFor, runTools, toolEvents } from './agent-calls.js';
 import type { LlmReply } from './agent-jobs.js';
-import { advance, commitOrStale, failRun, history } from './step-commit.js';
+import { advance, commitOrStale, failStep, history } from './step-commit.js';
 import { message, outcome, type Step, type StepOutcome } from './step-outcome.js';
 
 /**
@@ -27,7 +27,7 @@ export async function agentCall(step: Step, node: AgentNode<unknown>): Promise<S
   try {
     conversation = agentConversation(record, node);
   } catch (error) {
-    return failRun(step.context, step.record, `node '${record.node}': ${message(error)}`);
+    return failStep(step, `node '${record.node}': ${message(error)}`);
   }
   const request = generationFor(
     step,
@@ -54,9 +54,8 @@ export async function agentReply(
 ): Promise<StepOutcome> {
   const { record, now } = step;
   if (!reply.result)
-    return failRun(
-      step.context,
-      step.record,
+    return failStep(
+      step,
       `node '${record.node}': the LLM call failed: ${reply.error?.message ?? 'no result'}`,
     );
   const result = reply.result;
@@ -64,7 +63,7 @@ export async function agentReply(
   try {
     conversation = agentConversation(record, node);
   } catch (error) {
-    return failRun(step.context, step.record, `node '${record.node}': ${message(error)}`);
+    return failStep(step, `node '${record.node}': ${message(error)}`);
   }
   const decision = agentTurn(node.agent, conversation, result);
   const base = { startedAt: now, result, turn: conversation.turns };

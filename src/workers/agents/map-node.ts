@@ -4,13 +4,13 @@ import {
   type Conversation,
   startConversation,
 } from '../../shared/agents/agent.js';
-import { type BranchState, isFinished, type RunEvent } from '../../shared/agents/run-store.js';
+import { type BranchState, isFinished, type RunEvent } from '../../shared/agents/run-records.js';
 import { type QueuedStep, startRun, stepJob } from '../../shared/agents/start-run.js';
 import type { MapNode } from '../../shared/agents/workflow.js';
 import type { GenerationRequest } from '../../shared/jobs.js';
 import { generationFor, runTools, toolEvents } from './agent-calls.js';
 import type { LlmReply } from './agent-jobs.js';
-import { advance, failRun, parentNotice } from './step-commit.js';
+import { advance, failStep, parentNotice } from './step-commit.js';
 import { message, outcome, type Step, type StepOutcome } from './step-outcome.js';
 
 /**
@@ -53,7 +53,7 @@ export async function mapStart(step: Step, node: MapNode<unknown>): Promise<Step
   try {
     items = node.items(record.state);
   } catch (error) {
-    return failRun(step.context, step.record, `node '${record.node}': ${message(error)}`);
+    return failStep(step, `node '${record.node}': ${message(error)}`);
   }
   const { done, branches } = await context.store.branches(record.id);
   if (done >= items.length) return join(step, node, items.length, branches);
@@ -93,7 +93,7 @@ export async function mapStart(step: Step, node: MapNode<unknown>): Promise<Step
         continue;
       }
     } catch (error) {
-      return failRun(step.context, step.record, `node '${record.node}': item ${branch}: ${message(error)}`);
+      return failStep(step, `node '${record.node}': item ${branch}: ${message(error)}`);
     }
     const child = await context.store.get(childId);
     if (child && isFinished(child.status)) enqueue.push(...parentNotice(child));
@@ -132,9 +132,8 @@ export async function branchTurn(
   const entry = branches.get(branch);
   if ((entry?.turns ?? 0) !== turn) return branchRepair(step, node, items, branch);
   if (!reply.result) {
-    return failRun(
-      step.context,
-      step.record,
+    return failStep(
+      step,
       `node '${record.node}': item ${branch}: the LLM call failed: ${reply.error?.message ?? 'no result'}`,
     );
   }
@@ -144,9 +143,8 @@ export async function branchTurn(
     entry?.state?.conversation ?? startConversation(agent, branchPrompt(node, items[branch], record.state));
   const decision = agentTurn(agent, conversation, result);
   if (decision.kind === 'max-steps') {
-    return failRun(
-      step.context,
-      step.record,
+    return failStep(
+      step,
       `node '${record.node}': item ${branch}: agent '${agent.name}' gave no answer within maxSteps ${decision.maxSteps}`,
     );
   }
@@ -251,16 +249,11 @@ export async function childEnded(step: Step, childRunId: string): Promise<StepOu
   const child = await context.store.get(childRunId);
   if (!child || !isFinished(child.status)) {
     if (child) return outcome('stale');
-    return failRun(
-      step.context,
-      step.record,
-      `node '${record.node}': item ${job.branch}: sub-run ${childRunId} is gone`,
-    );
+    return failStep(step, `node '${record.node}': item ${job.branch}: sub-run ${childRunId} is gone`);
   }
   if (child.status !== 'completed') {
-    return failRun(
-      step.context,
-      step.record,
+    return failStep(
+      step,
       `node '${record.node}': item ${job.branch}: sub-run ${childRunId} ${child.status}${child.error ? `: ${child.error}` : ''}`,
     );
   }

@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import type { CommitStep, HistoryEntry, RunEvent, RunRecord } from '../../shared/agents/run-store.js';
+import type { CommitStep, HistoryEntry, RunEvent, RunRecord } from '../../shared/agents/run-records.js';
 import { type QueuedStep, stepJob } from '../../shared/agents/start-run.js';
 import { END, nextNode } from '../../shared/agents/workflow.js';
 import type { GenerationResult } from '../../shared/jobs.js';
@@ -38,6 +38,11 @@ export async function failRun(
 ): Promise<StepOutcome> {
   const ended = await context.store.fail(record.id, reason, expectedVersion);
   return outcome(ended ? status : 'stale', { detail: reason, enqueue: ended ? parentNotice(record) : [] });
+}
+
+/** Ends the step's run as failed, if it is still at the checkpoint the step read. */
+export function failStep(step: Step, reason: string): Promise<StepOutcome> {
+  return failRun(step.context, step.record, reason);
 }
 
 /** When a sub-run ends, the job that hands its result to the parent's map branch. */

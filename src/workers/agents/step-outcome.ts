@@ -1,4 +1,5 @@
-import type { RunRecord, RunStore } from '../../shared/agents/run-store.js';
+import type { RunRecord } from '../../shared/agents/run-records.js';
+import type { RunStore } from '../../shared/agents/run-store.js';
 import type { AgentStepJob, QueuedStep } from '../../shared/agents/start-run.js';
 import type { AnyWorkflow, WorkflowRegistry } from '../../shared/agents/workflow.js';
 import type { GenerationRequest } from '../../shared/jobs.js';

@@ -1,4 +1,4 @@
-import { isFinished } from '../../shared/agents/run-store.js';
+import { isFinished } from '../../shared/agents/run-records.js';
 import { type AgentStepJob, initialState } from '../../shared/agents/start-run.js';
 import { workflowKey } from '../../shared/agents/workflow.js';
 import { agentContinuationSchema, agentStepJobSchema, type LlmReply } from './agent-jobs.js';
@@ -6,7 +6,7 @@ import { agentCall, agentReply } from './agent-node.js';
 import { functionNode } from './function-node.js';
 import { humanNode } from './human-node.js';
 import { branchTurn, childEnded, mapStart } from './map-node.js';
-import { failRun, stale } from './step-commit.js';
+import { failRun, failStep, stale } from './step-commit.js';
 import {
   message,
   outcome,
@@ -78,11 +78,7 @@ export async function processStep(
   }
   const step: Step = { context, job, record, workflow, now };
   if (record.deadlineAt <= now) {
-    return failRun(
-      step.context,
-      step.record,
-      `deadline exceeded: ${now - record.deadlineAt} ms past the run deadline`,
-    );
+    return failStep(step, `deadline exceeded: ${now - record.deadlineAt} ms past the run deadline`);
   }
   if (context.maxStepsPerRun !== undefined && record.checkpoint >= context.maxStepsPerRun) {
     return failRun(
@@ -95,9 +91,8 @@ export async function processStep(
   if (record.checkpoint !== job.version || record.node !== job.node) return stale(step);
   const node = workflow.nodes[record.node];
   if (!node)
-    return failRun(
-      step.context,
-      step.record,
+    return failStep(
+      step,
       `workflow ${workflowKey(workflow.name, workflow.version)} has no node '${record.node}'`,
     );
   if (job.branch !== undefined) {
