@@ -9,11 +9,17 @@ import {
 import type { RunEvent } from '../../shared/agents/run-records.js';
 import type { AgentStepJob } from '../../shared/agents/start-run.js';
 import { TaskAwareAgent } from '../../shared/agents/task-aware.js';
-import { runToolCall, type ToolOutcome } from '../../shared/agents/tools.js';
+import { resolveTools, runToolCall, type ToolOutcome } from '../../shared/agents/tools.js';
 import type { GenerationRequest, GenerationResult } from '../../shared/jobs.js';
 import type { Step, StepContext } from './step-outcome.js';
 
 /** What agent nodes and map branches share: an LLM call as a generation request, and running tool calls. */
+
+/** The agent with each tool the worker provides (see `workerTool`) taken from the worker's registry. */
+function withWorkerTools(context: StepContext, agent: AgentDefinition): AgentDefinition {
+  const tools = resolveTools(agent.tools, context.tools);
+  return tools === agent.tools ? agent : { ...agent, tools };
+}
 
 export function routeFor(
   context: StepContext,
@@ -40,7 +46,7 @@ export function generationFor(
   override: RouteOverride | undefined,
 ): GenerationRequest {
   const { context, record, now } = step;
-  return buildAgentRequest(agent, conversation, {
+  return buildAgentRequest(withWorkerTools(context, agent), conversation, {
     continuation: { queue: context.agentQueue ?? 'agent', payload },
     idempotencyKey,
     route: routeFor(context, agent, conversation, override),
@@ -60,9 +66,10 @@ export async function runTools(
   stepIndex: string,
 ): Promise<ToolOutcome[]> {
   const signal = step.context.signal ?? new AbortController().signal;
+  const resolved = withWorkerTools(step.context, agent);
   return Promise.all(
     calls.map(async (call, callIndex) => {
-      const tool = findTool(agent, call);
+      const tool = findTool(resolved, call);
       if ('error' in tool) return { ok: false as const, error: tool.error };
       return runToolCall(tool, call.arguments, {
         idempotencyKey: `${step.record.id}:${stepIndex}:${callIndex}`,

@@ -6,7 +6,7 @@ import { builtInTools, builtInWorkflows } from '../../shared/agents/built-ins.js
 import { type AgentCatalog, publishCatalog, withdrawCatalog } from '../../shared/agents/catalog.js';
 import { isFinished, type RunStatus } from '../../shared/agents/run-records.js';
 import { RunStore } from '../../shared/agents/run-store.js';
-import type { AnyTool } from '../../shared/agents/tools.js';
+import { type AnyTool, isWorkerTool } from '../../shared/agents/tools.js';
 import type { AnyWorkflow, WorkflowRegistry } from '../../shared/agents/workflow.js';
 import { loadSettings, type Settings } from '../../shared/config/settings.js';
 import type { Logger } from '../../shared/log.js';
@@ -16,6 +16,7 @@ import { type Subsystem, startWorkerHost } from '../worker-host.js';
 import { loadAgentModules } from './load-agent-modules.js';
 import type { StepContext, StepOutcome } from './step-outcome.js';
 import { runAgentJob } from './step-processor.js';
+import { WorkerKnowledge } from './worker-knowledge.js';
 
 export interface AgentSubsystemOptions {
   /** Workflows served besides the built-in ones and those of `settings.agents.modules`. */
@@ -26,7 +27,7 @@ export interface AgentSubsystemOptions {
   concurrency?: number;
   /** Module paths to import instead of `settings.agents.modules`. */
   modules?: readonly string[];
-  /** The knowledge-search tool's search; without it that built-in tool is left out. */
+  /** The knowledge-search tool's search. @default the knowledge store, queries embedded through the fleet's breakers */
   knowledgeSearch?: KnowledgeSearch;
 }
 
@@ -49,12 +50,14 @@ export function createAgentSubsystem(options: AgentSubsystemOptions = {}): Subsy
       const workflows = builtInWorkflows();
       for (const workflow of [...(options.workflows ?? []), ...fromModules.workflows])
         workflows.register(workflow);
+      const knowledge = options.knowledgeSearch ? undefined : new WorkerKnowledge(host);
       const tools = builtInTools({
         allowPrivateUrls: settings.ingestion.allowPrivateUrls,
-        ...(options.knowledgeSearch ? { search: options.knowledgeSearch } : {}),
+        search: options.knowledgeSearch ?? ((query, request) => knowledge!.search(query, request)),
+        ...(agents.knowledgeCollection ? { defaultCollection: agents.knowledgeCollection } : {}),
       });
       for (const tool of [...(options.tools ?? []), ...fromModules.tools, ...agentTools(workflows)]) {
-        if (!tools.has(tool.name)) tools.register(tool);
+        if (!tools.has(tool.name) && !isWorkerTool(tool)) tools.register(tool);
       }
 
       const store = new RunStore(redis, keys, { recordTtlMs: agents.recordTtlMs });
@@ -70,6 +73,7 @@ export function createAgentSubsystem(options: AgentSubsystemOptions = {}): Subsy
       const context: StepContext & Parameters<typeof runAgentJob>[0] = {
         store,
         workflows,
+        tools,
         providerRegistry: submitter.planner.registry,
         signal: aborter.signal,
         unknownVersion: 'wait',
@@ -154,6 +158,7 @@ export function createAgentSubsystem(options: AgentSubsystemOptions = {}): Subsy
           await withdrawCatalog(redis, keys, workerId).catch(() => undefined);
           await queue.close();
           await submitter.close();
+          await knowledge?.close();
         },
       };
     },

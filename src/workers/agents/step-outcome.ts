@@ -1,6 +1,7 @@
 import type { RunRecord } from '../../shared/agents/run-records.js';
 import type { RunStore } from '../../shared/agents/run-store.js';
 import type { AgentStepJob, QueuedStep } from '../../shared/agents/start-run.js';
+import type { ToolRegistry } from '../../shared/agents/tools.js';
 import type { AnyWorkflow, WorkflowRegistry } from '../../shared/agents/workflow.js';
 import type { GenerationRequest } from '../../shared/jobs.js';
 import type { ProviderRegistry } from '../../shared/providers/registry.js';
@@ -10,6 +11,8 @@ import type { ProviderRegistry } from '../../shared/providers/registry.js';
 export interface StepContext {
   store: RunStore;
   workflows: WorkflowRegistry;
+  /** The worker's tools: those an agent names with `workerTool` are taken from here. */
+  tools?: ToolRegistry;
   /** For agents with `taskAware`: pick instance and model per step from the catalogue. */
   providerRegistry?: ProviderRegistry;
   /** @default Date.now */
