@@ -228,7 +228,7 @@ describe('the run store', () => {
     const second = await startRun(store, registry, 'counter', {});
     await drive({ store, workflows: registry }, second.job);
     const cancelled = await startRun(store, registry, 'counter', {});
-    expect(await store.cancel(cancelled.runId)).toEqual([]);
+    expect(await store.cancel(cancelled.runId)).toEqual({ requests: [], children: [] });
     expect((await store.get(first.runId))?.status).toBe('completed');
     expect((await store.list()).map((run) => run.id).sort()).toEqual(
       [first.runId, second.runId, cancelled.runId].sort(),
@@ -460,7 +460,7 @@ describe('workflow runs, step by step', () => {
       job.data,
     );
     expect(issued.status).toBe('issued');
-    expect(await store.cancel(runId)).toEqual([`${runId}:0`]);
+    expect(await store.cancel(runId)).toEqual({ requests: [`${runId}:0`], children: [] });
     expect(await store.get(runId)).toMatchObject({ status: 'cancelled', error: 'cancelled' });
     // The LLM result arriving afterwards changes nothing.
     const late = await runAgentJob(

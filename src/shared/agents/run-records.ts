@@ -169,6 +169,14 @@ export interface RunStoreOptions {
   clock?: () => number;
 }
 
+/** What an ended run may have left in flight. */
+export interface RunLeftovers {
+  /** Idempotency keys of the generation requests it issued. */
+  requests: string[];
+  /** Ids of its sub-runs. */
+  children: string[];
+}
+
 export interface CreateRun {
   id: string;
   workflow: string;

@@ -13,6 +13,7 @@ import {
   parseEvent,
   parseRun,
   type RunEvent,
+  type RunLeftovers,
   type RunRecord,
   type RunStatus,
   type RunStoreOptions,
@@ -24,6 +25,7 @@ import {
   createRunScript,
   emitScript,
   endRunScript,
+  noteChildScript,
   noteRequestScript,
   signalScript,
 } from './run-scripts.js';
@@ -199,15 +201,26 @@ export class RunStore {
   }
 
   /**
-   * Cancels a run that is not over. Returns the idempotency keys of the generation requests it issued
-   * (so their requests can be cancelled too), or undefined when it was not running.
+   * Cancels a run that is not over. Returns what it left in flight (the idempotency keys of the
+   * generation requests it issued, and its sub-runs), so they can be cancelled too; undefined when it
+   * was over already.
    */
-  async cancel(runId: string, reason = 'cancelled'): Promise<string[] | undefined> {
-    const [ended, requestKeys = []] = (await this.run(endRunScript, runId, ['', 'cancelled', reason])) as [
-      number,
-      string[]?,
-    ];
-    return ended === 1 ? requestKeys : undefined;
+  async cancel(runId: string, reason = 'cancelled'): Promise<RunLeftovers | undefined> {
+    const [ended, requests = [], children = []] = (await this.run(endRunScript, runId, [
+      '',
+      'cancelled',
+      reason,
+    ])) as [number, string[]?, string[]?];
+    return ended === 1 ? { requests, children } : undefined;
+  }
+
+  /** What an ended run may have left in flight: its generation requests' idempotency keys and its sub-runs. */
+  async leftovers(runId: string): Promise<RunLeftovers> {
+    const [requests, children] = await Promise.all([
+      this.redis.smembers(this.keys.runRequests(runId)),
+      this.redis.smembers(this.keys.runChildren(runId)),
+    ]);
+    return { requests, children };
   }
 
   /**
@@ -241,6 +254,11 @@ export class RunStore {
     await this.run(noteRequestScript, runId, [idempotencyKey]);
   }
 
+  /** Remembers a sub-run of the run (before it is created), so cancelling the run reaches it. */
+  async noteChild(runId: string, childRunId: string): Promise<void> {
+    await this.run(noteChildScript, runId, [childRunId]);
+  }
+
   private run(script: string, runId: string, args: Array<string | number>): Promise<unknown> {
     return runScript(
       this.redis,
@@ -253,6 +271,7 @@ export class RunStore {
         this.keys.runRequests(runId),
         this.keys.runs,
         this.keys.runExpiries,
+        this.keys.runChildren(runId),
       ],
       [this.now(), this.ttl, this.maxEvents, runId, ...args],
     );

@@ -75,6 +75,8 @@ export async function mapStart(step: Step, node: MapNode<unknown>): Promise<Step
     const childId = `${record.id}.${record.checkpoint}.${branch}`;
     const item = items[branch];
     try {
+      // Noted before it exists, so a cancel of this run reaches the sub-run whatever happens next.
+      await context.store.noteChild(record.id, childId);
       const started = await startRun(
         context.store,
         context.workflows,

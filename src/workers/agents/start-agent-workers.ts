@@ -4,12 +4,15 @@ import { AgentQueue, deadlineJobId } from '../../shared/agents/agent-queue.js';
 import type { KnowledgeSearch } from '../../shared/agents/built-in-tools.js';
 import { builtInTools, builtInWorkflows } from '../../shared/agents/built-ins.js';
 import { type AgentCatalog, publishCatalog, withdrawCatalog } from '../../shared/agents/catalog.js';
+import { releaseRun } from '../../shared/agents/release-run.js';
 import { isFinished, type RunStatus } from '../../shared/agents/run-records.js';
 import { RunStore } from '../../shared/agents/run-store.js';
 import { type AnyTool, isWorkerTool } from '../../shared/agents/tools.js';
 import type { AnyWorkflow, WorkflowRegistry } from '../../shared/agents/workflow.js';
 import { loadSettings, type Settings } from '../../shared/config/settings.js';
 import type { Logger } from '../../shared/log.js';
+import { cancelRequest } from '../../shared/requests/cancel-request.js';
+import { ContinuationQueues } from '../../shared/requests/continuations.js';
 import { RequestStore } from '../../shared/requests/request-store.js';
 import { RequestSubmitter } from '../../shared/requests/request-submitter.js';
 import { type Subsystem, startWorkerHost } from '../worker-host.js';
@@ -61,13 +64,22 @@ export function createAgentSubsystem(options: AgentSubsystemOptions = {}): Subsy
       }
 
       const store = new RunStore(redis, keys, { recordTtlMs: agents.recordTtlMs });
-      const submitter = new RequestSubmitter(
-        settings,
+      const requests = new RequestStore(redis, keys, settings.generation.recordTtlMs);
+      const submitter = new RequestSubmitter(settings, redis, keys, requests);
+      const continuations = new ContinuationQueues(redis, keys, settings.workers);
+      const queue = new AgentQueue(redis, keys);
+      const release = {
         redis,
         keys,
-        new RequestStore(redis, keys, settings.generation.recordTtlMs),
-      );
-      const queue = new AgentQueue(redis, keys);
+        store,
+        queue,
+        cancelRequest: (requestId: string, reason: string) =>
+          cancelRequest(
+            { redis, keys, store: requests, continuations, queues: submitter.queues },
+            requestId,
+            reason,
+          ),
+      };
       host.watch(queue.queue, 'agent queue');
       const aborter = new AbortController();
       const context: StepContext & Parameters<typeof runAgentJob>[0] = {
@@ -102,22 +114,25 @@ export function createAgentSubsystem(options: AgentSubsystemOptions = {}): Subsy
           }
           result = await runAgentJob({ ...context, unknownVersion: 'fail' }, job.data);
         }
-        if (runId && (await ended(result, runId))) {
-          await queue.unwatchDeadline(runId);
-          // The run's requests can no longer be issued again: their idempotency keys can go with it.
-          const requestKeys = await redis.smembers(keys.runRequests(runId));
-          if (requestKeys.length) await redis.unlink(...requestKeys.map((key) => keys.idempotency(key)));
+        const end = runId ? await ended(result, runId) : undefined;
+        if (runId && end) {
+          // A run stopped at its deadline or over a budget may still have calls and sub-runs going: they
+          // are cancelled rather than left to run to their own deadlines.
+          await releaseRun(release, runId, await store.leftovers(runId), end);
         }
         return result.status;
       };
 
-      const ended = async (result: StepOutcome, runId: string): Promise<boolean> => {
-        if (result.status === 'over') return true;
-        if (result.enqueue.length || result.generations.length) return false;
-        if (result.status !== 'committed' && result.status !== 'failed' && result.status !== 'refused')
-          return false;
-        const status = (await redis.hget(keys.run(runId), 'status')) as RunStatus | null;
-        return status !== null && isFinished(status);
+      /** Why the run ended, if this step saw it end (or found it over); undefined while it goes on. */
+      const ended = async (result: StepOutcome, runId: string): Promise<string | undefined> => {
+        if (result.generations.length) return undefined;
+        if (result.enqueue.some((job) => job.data.runId === runId)) return undefined;
+        if (!['committed', 'failed', 'refused', 'over'].includes(result.status)) return undefined;
+        const [status, error] = (await redis.hmget(keys.run(runId), 'status', 'error')) as [
+          RunStatus | null,
+          string | null,
+        ];
+        return status !== null && isFinished(status) ? (error ?? status) : undefined;
       };
 
       host.worker(keys.agentQueue, process, {
@@ -157,6 +172,7 @@ export function createAgentSubsystem(options: AgentSubsystemOptions = {}): Subsy
           aborter.abort();
           await withdrawCatalog(redis, keys, workerId).catch(() => undefined);
           await queue.close();
+          await continuations.close();
           await submitter.close();
           await knowledge?.close();
         },
