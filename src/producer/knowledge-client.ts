@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Settings } from '../shared/config/settings.js';
 import { InstanceCache } from '../shared/instance-cache.js';
 import type { GenerationRequest, GenerationResult } from '../shared/jobs.js';
@@ -9,6 +8,7 @@ import { type SearchRequest, searchCollection } from '../shared/knowledge/search
 import type { SearchHit, VectorStore } from '../shared/knowledge/vector-store.js';
 import { providerFromSettings } from '../shared/providers/create-provider.js';
 import type { Provider } from '../shared/providers/provider.js';
+import type { Redis } from '../shared/redis.js';
 import { promptWithSources } from './answer-with-sources.js';
 import { IngestionClient, type IngestProgress, type SubmittedBatch } from './ingestion-client.js';
 
