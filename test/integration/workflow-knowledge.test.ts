@@ -15,7 +15,7 @@ import {
   type IngestionWorkers,
   startIngestionWorkers,
 } from '../../src/workers/ingestion/start-ingestion-workers.js';
-import { connect, deletePrefix, freshPrefix, redisUrl } from '../support/redis.js';
+import { connect, deletePrefix, freshPrefix, redisTarget } from '../support/redis.js';
 
 const redis = connect();
 const prefix = freshPrefix('wfk');
@@ -50,7 +50,7 @@ const settings = loadSettings({
   env: {},
   configPath: undefined,
   overrides: {
-    redis: { url: redisUrl(), prefix },
+    redis: { ...redisTarget(), prefix },
     providers: {
       mock: {
         type: 'mock',

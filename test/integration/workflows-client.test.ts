@@ -14,7 +14,7 @@ import { type AgentWorkers, startAgentWorkers } from '../../src/workers/agents/s
 import { startWorkers, type WorkerFleet } from '../../src/workers/generation/start-workers.js';
 import { type AnthropicFake, startAnthropicFake } from '../fakes/anthropic-fake.js';
 import { type OpenAIFake, startOpenAIFake, type ToolScript } from '../fakes/openai-fake.js';
-import { connect, deletePrefix, freshPrefix, redisTarget, redisUrl } from '../support/redis.js';
+import { connect, deletePrefix, freshPrefix, redisTarget } from '../support/redis.js';
 
 const redis = connect();
 const prefix = freshPrefix('wfc');
