@@ -8,12 +8,7 @@ export {
   type StreamedEvent,
 } from './producer/atlas-client.js';
 export type { IngestProgress, SubmittedBatch } from './producer/ingestion-client.js';
-export type {
-  AskRequest,
-  KnowledgeClient,
-  KnowledgeDocuments,
-  SearchRequest,
-} from './producer/knowledge-client.js';
+export type { AskRequest, KnowledgeClient, KnowledgeDocuments } from './producer/knowledge-client.js';
 export type { RunView, StartWorkflowOptions, StepView } from './producer/workflows-client.js';
 export { type FileSettings, loadSettings, type Settings } from './shared/config/settings.js';
 export {
@@ -36,6 +31,7 @@ export type {
 } from './shared/jobs.js';
 export type { DocumentEntry } from './shared/knowledge/document-registry.js';
 export type { IngestOptions, IngestSummary } from './shared/knowledge/ingest-jobs.js';
+export type { SearchRequest } from './shared/knowledge/search-collection.js';
 export type { SearchHit, SearchMode, StoredChunk, VectorStore } from './shared/knowledge/vector-store.js';
 export type { Where, WhereDocument } from './shared/knowledge/where-filter.js';
 export { type CreateProviderOptions, createProvider } from './shared/providers/create-provider.js';

@@ -3,8 +3,9 @@
 // client is `atlas-queue`.
 
 export { defineAgent } from './shared/agents/agent.js';
+export { calculatorTool, httpFetchTool, knowledgeSearch } from './shared/agents/built-in-tools.js';
 export { builtInTools, builtInWorkflows } from './shared/agents/built-ins.js';
-export { defineTool } from './shared/agents/tools.js';
+export { defineTool, workerTool } from './shared/agents/tools.js';
 export { defineWorkflow, END } from './shared/agents/workflow.js';
 export { LanceDbStore } from './shared/knowledge/lancedb/lancedb-store.js';
 export { QdrantStore } from './shared/knowledge/qdrant/qdrant-store.js';

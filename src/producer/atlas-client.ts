@@ -5,6 +5,7 @@ import type { GenerationEvent, GenerationRequest, GenerationResult } from '../sh
 import { resultHopOf } from '../shared/jobs.js';
 import { createKeys, type Keys } from '../shared/keys.js';
 import { createRedis, type Redis } from '../shared/redis.js';
+import { cancelRequest } from '../shared/requests/cancel-request.js';
 import { ContinuationQueues } from '../shared/requests/continuations.js';
 import { finishRequest } from '../shared/requests/finish-request.js';
 import type { GenerationQueues } from '../shared/requests/generation-queues.js';
@@ -72,7 +73,9 @@ export class AtlasClient {
     this.knowledge = new KnowledgeClient(this.settings, this.redis, this.keys, (request) =>
       this.generate(request),
     );
-    this.workflows = new WorkflowsClient(this.settings, this.redis, this.keys, (id) => this.cancel(id));
+    this.workflows = new WorkflowsClient(this.settings, this.redis, this.keys, (id, reason) =>
+      this.cancelWith(id, reason),
+    );
   }
 
   /** The routing plan a request would get now, without enqueueing it. */
@@ -151,24 +154,22 @@ export class AtlasClient {
   }
 
   /** Cancels a request: ends its record, aborts the provider call wherever it runs, removes a waiting job. */
-  async cancel(requestId: string): Promise<boolean> {
-    const record = await this.store.get(requestId);
-    if (!record || isTerminal(record.status)) return false;
-    const error = new AtlasError('cancelled', 'cancelled by the caller').toJSON();
-    const cancelled = await finishRequest(this.lifecycle(), {
-      record,
-      status: 'cancelled',
-      error,
-      attempts: record.attempts,
-    });
-    await this.redis.publish(this.keys.cancelChannel, requestId);
-    const job = await this.queues
-      .get(record.instance)
-      .getJob(this.keys.generationJobId(requestId, record.attempt));
-    // Only a job still waiting is removed; a running one is aborted by its worker on the published cancel.
-    if (job && ['waiting', 'delayed', 'prioritized'].includes(await job.getState()))
-      await job.remove().catch(() => undefined);
-    return cancelled;
+  cancel(requestId: string): Promise<boolean> {
+    return this.cancelWith(requestId, 'cancelled by the caller');
+  }
+
+  private cancelWith(requestId: string, reason: string): Promise<boolean> {
+    return cancelRequest(
+      {
+        redis: this.redis,
+        keys: this.keys,
+        store: this.store,
+        continuations: this.continuations,
+        queues: this.queues,
+      },
+      requestId,
+      reason,
+    );
   }
 
   async close(): Promise<void> {

@@ -1,34 +1,17 @@
 import type { Settings } from '../shared/config/settings.js';
-import { ValidationError } from '../shared/errors.js';
 import { InstanceCache } from '../shared/instance-cache.js';
 import type { GenerationRequest, GenerationResult } from '../shared/jobs.js';
 import type { Keys } from '../shared/keys.js';
 import { type DocumentEntry, DocumentRegistry } from '../shared/knowledge/document-registry.js';
-import { chooseEmbedder, createEmbedder } from '../shared/knowledge/embedder.js';
+import { chooseEmbedder } from '../shared/knowledge/embedder.js';
 import type { IngestOptions, IngestSummary } from '../shared/knowledge/ingest-jobs.js';
-import type { SearchHit, SearchMode, VectorStore } from '../shared/knowledge/vector-store.js';
-import { validateWhere, validateWhereDocument } from '../shared/knowledge/where-filter.js';
+import { type SearchRequest, searchCollection } from '../shared/knowledge/search-collection.js';
+import type { SearchHit, VectorStore } from '../shared/knowledge/vector-store.js';
 import { providerFromSettings } from '../shared/providers/create-provider.js';
 import type { Provider } from '../shared/providers/provider.js';
 import type { Redis } from '../shared/redis.js';
 import { promptWithSources } from './answer-with-sources.js';
 import { IngestionClient, type IngestProgress, type SubmittedBatch } from './ingestion-client.js';
-
-export interface SearchRequest {
-  collection: string;
-  /** @default 'hybrid' */
-  mode?: SearchMode;
-  /** @default 5 */
-  k?: number;
-  where?: unknown;
-  whereDocument?: unknown;
-  /** Instance that embeds the query; must match the collection's. @default the first mock instance */
-  embedder?: string;
-  embeddingModel?: string;
-}
-
-/** The most hits one search returns. */
-const maxHits = 1_000;
 
 /** What `ask` takes: where to search, and the generation request the answer is made with. */
 export type AskRequest = SearchRequest & Omit<GenerationRequest, 'prompt' | 'messages' | 'system'>;
@@ -104,40 +87,16 @@ export class KnowledgeClient {
   }
 
   /** Searches a collection: semantic, keyword or hybrid, with metadata and document-text filters. */
-  async search(query: string, request: SearchRequest): Promise<SearchHit[]> {
-    if (!query.trim()) throw new ValidationError('query', 'expected some words to search for');
-    const mode = request.mode ?? 'hybrid';
-    if (!['semantic', 'keyword', 'hybrid'].includes(mode))
-      throw new ValidationError('mode', `expected semantic, keyword or hybrid, got '${String(mode)}'`);
-    const k = request.k ?? 5;
-    if (!Number.isInteger(k) || k < 1 || k > maxHits)
-      throw new ValidationError('k', `expected a whole number from 1 to ${maxHits}, got ${String(k)}`);
-    const where = request.where === undefined ? undefined : validateWhere(request.where);
-    const whereDocument =
-      request.whereDocument === undefined ? undefined : validateWhereDocument(request.whereDocument);
-    const store = await this.storeOf();
-    let vector: number[] | undefined;
-    if (mode !== 'keyword') {
-      const embedder = createEmbedder(
-        { settings: this.settings, provider: (name) => this.providers.get(name) },
-        request,
-      );
-      const model = embedder.model;
-      [vector] = await embedder.embed([query]);
-      // Checks the collection exists and was built with this embedder: vectors of two models never mix.
-      await store.ensureCollection(
-        { name: request.collection, embeddingModel: model, dimensions: vector?.length ?? 0 },
-        { create: false },
-      );
-    }
-    return store.search(request.collection, {
-      mode,
-      k,
+  search(query: string, request: SearchRequest): Promise<SearchHit[]> {
+    return searchCollection(
+      {
+        settings: this.settings,
+        provider: (name) => this.providers.get(name),
+        store: () => this.storeOf(),
+      },
       query,
-      ...(vector ? { vector } : {}),
-      ...(where ? { where } : {}),
-      ...(whereDocument ? { whereDocument } : {}),
-    });
+      request,
+    );
   }
 
   /**

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { AgentQueue } from '../shared/agents/agent-queue.js';
 import { readCatalogs, type ServedWorkflow, servedTools, servedWorkflows } from '../shared/agents/catalog.js';
+import { cancelRun } from '../shared/agents/release-run.js';
 import {
   type HistoryEntry,
   isFinished,
   type RunBudgets,
   type RunRecord,
   type RunStatus,
-  RunStore,
   type StoredRunEvent,
-} from '../shared/agents/run-store.js';
+} from '../shared/agents/run-records.js';
+import { RunStore } from '../shared/agents/run-store.js';
 import { stepJob } from '../shared/agents/start-run.js';
 import type { Settings } from '../shared/config/settings.js';
 import { AtlasError, ValidationError } from '../shared/errors.js';
@@ -76,8 +77,8 @@ export class WorkflowsClient {
     private readonly settings: Settings,
     private readonly redis: Redis,
     private readonly keys: Keys,
-    /** Cancels one generation request (the client's `cancel`). */
-    private readonly cancelRequest: (requestId: string) => Promise<boolean>,
+    /** Cancels one generation request, saying why. */
+    private readonly cancelRequest: (requestId: string, reason: string) => Promise<boolean>,
   ) {
     this.store = new RunStore(redis, keys, { recordTtlMs: settings.agents.recordTtlMs });
     this.queue = new AgentQueue(redis, keys);
@@ -170,22 +171,20 @@ export class WorkflowsClient {
   }
 
   /**
-   * Cancels a run and the generation requests it has in flight (their workers abort the provider
-   * calls). False when the run had already ended.
+   * Cancels a run, the generation requests it has in flight (their workers abort the provider calls)
+   * and its sub-runs with theirs. False when the run had already ended.
    */
   async cancel(runId: string): Promise<boolean> {
-    const requestKeys = await this.store.cancel(runId, 'cancelled by the caller');
-    if (requestKeys === undefined) {
-      if (!(await this.store.get(runId))) throw unknownRun(runId);
-      return false;
-    }
-    for (const key of requestKeys) {
-      const requestId = await this.redis.get(this.keys.idempotency(key));
-      if (requestId) await this.cancelRequest(requestId);
-    }
-    if (requestKeys.length) await this.redis.unlink(...requestKeys.map((key) => this.keys.idempotency(key)));
-    await this.queue.unwatchDeadline(runId);
-    return true;
+    const parts = {
+      redis: this.redis,
+      keys: this.keys,
+      store: this.store,
+      queue: this.queue,
+      cancelRequest: this.cancelRequest,
+    };
+    if (await cancelRun(parts, runId, 'cancelled by the caller')) return true;
+    if (!(await this.store.get(runId))) throw unknownRun(runId);
+    return false;
   }
 
   /**

@@ -55,6 +55,8 @@ export interface Keys {
   runBranches(runId: string): string;
   /** Set of the idempotency keys of a run's generation requests, so a cancel can reach them. */
   runRequests(runId: string): string;
+  /** Set of the ids of a run's sub-runs (map branches over a workflow), so a cancel can reach them. */
+  runChildren(runId: string): string;
   /** Sorted set of run ids by creation time. */
   readonly runs: string;
   /** Sorted set of run ids by when their records expire: trims `runs` so the index stays bounded. */
@@ -107,6 +109,7 @@ export function createKeys(prefix: string): Keys {
     runEvents: (runId) => at('run', runId, 'events'),
     runBranches: (runId) => at('run', runId, 'branches'),
     runRequests: (runId) => at('run', runId, 'requests'),
+    runChildren: (runId) => at('run', runId, 'children'),
     runs: at('runs'),
     runExpiries: at('runs', 'expiry'),
     agentStepJobId: (runId, version) => `${runId}.${version}`,

@@ -3,7 +3,8 @@ import * as z from 'zod';
 import { defineAgent } from '../../src/shared/agents/agent.js';
 import { calculatorTool } from '../../src/shared/agents/built-in-tools.js';
 import { researchWorkflow } from '../../src/shared/agents/research-workflow.js';
-import { type RunRecord, RunStore } from '../../src/shared/agents/run-store.js';
+import type { RunRecord } from '../../src/shared/agents/run-records.js';
+import { RunStore } from '../../src/shared/agents/run-store.js';
 import { type QueuedStep, startRun } from '../../src/shared/agents/start-run.js';
 import { defineWorkflow, END, WorkflowRegistry } from '../../src/shared/agents/workflow.js';
 import type { MockRule } from '../../src/shared/config/provider-settings.js';
@@ -12,7 +13,8 @@ import { type GenerationResult, generationRequestSchema } from '../../src/shared
 import { createKeys } from '../../src/shared/keys.js';
 import { mockReply } from '../../src/shared/providers/mock/mock-reply.js';
 import { ProviderRegistry } from '../../src/shared/providers/registry.js';
-import { runAgentJob, type StepContext, type StepOutcome } from '../../src/workers/agents/step-processor.js';
+import type { StepContext, StepOutcome } from '../../src/workers/agents/step-outcome.js';
+import { runAgentJob } from '../../src/workers/agents/step-processor.js';
 import { connect, deletePrefix, freshPrefix } from '../support/redis.js';
 
 const redis = connect();
@@ -226,7 +228,7 @@ describe('the run store', () => {
     const second = await startRun(store, registry, 'counter', {});
     await drive({ store, workflows: registry }, second.job);
     const cancelled = await startRun(store, registry, 'counter', {});
-    expect(await store.cancel(cancelled.runId)).toEqual([]);
+    expect(await store.cancel(cancelled.runId)).toEqual({ requests: [], children: [] });
     expect((await store.get(first.runId))?.status).toBe('completed');
     expect((await store.list()).map((run) => run.id).sort()).toEqual(
       [first.runId, second.runId, cancelled.runId].sort(),
@@ -458,7 +460,7 @@ describe('workflow runs, step by step', () => {
       job.data,
     );
     expect(issued.status).toBe('issued');
-    expect(await store.cancel(runId)).toEqual([`${runId}:0`]);
+    expect(await store.cancel(runId)).toEqual({ requests: [`${runId}:0`], children: [] });
     expect(await store.get(runId)).toMatchObject({ status: 'cancelled', error: 'cancelled' });
     // The LLM result arriving afterwards changes nothing.
     const late = await runAgentJob(

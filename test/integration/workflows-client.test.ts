@@ -14,7 +14,7 @@ import { type AgentWorkers, startAgentWorkers } from '../../src/workers/agents/s
 import { startWorkers, type WorkerFleet } from '../../src/workers/generation/start-workers.js';
 import { type AnthropicFake, startAnthropicFake } from '../fakes/anthropic-fake.js';
 import { type OpenAIFake, startOpenAIFake, type ToolScript } from '../fakes/openai-fake.js';
-import { connect, deletePrefix, freshPrefix, redisTarget, redisUrl } from '../support/redis.js';
+import { connect, deletePrefix, freshPrefix, redisTarget } from '../support/redis.js';
 
 const redis = connect();
 const prefix = freshPrefix('wfc');
@@ -59,6 +59,59 @@ const slow = defineWorkflow({
     },
   },
   edges: [{ from: 'think', to: END }],
+});
+
+// A sub-workflow whose one LLM call takes 5 s, and a parent fanning out over it.
+const slowItem = defineWorkflow({
+  name: 'slow-item',
+  version: 1,
+  state: z.object({ topic: z.string(), answer: z.string().default('') }),
+  start: 'think',
+  nodes: {
+    think: {
+      kind: 'agent',
+      agent: slowAgent,
+      input: (s) => `Think slowly about ${s.topic}`,
+      output: (_s, answer) => ({ answer }),
+    },
+  },
+  edges: [{ from: 'think', to: END }],
+});
+const fanout = defineWorkflow({
+  name: 'fanout',
+  version: 1,
+  state: z.object({ topics: z.array(z.string()), answers: z.array(z.unknown()).default([]) }),
+  start: 'each',
+  nodes: {
+    each: {
+      kind: 'map',
+      items: (s) => s.topics,
+      workflow: { name: 'slow-item', version: '1' },
+      workflowInput: (topic) => ({ topic }),
+      join: (_s, answers) => ({ answers }),
+    },
+  },
+  edges: [{ from: 'each', to: END }],
+});
+
+// Two branches of one map: one answers at once on the mock, the other takes 5 s.
+const plainAgent = defineAgent({ name: 'plain', instructions: 'Answer.', tools: [], maxSteps: 1 });
+const race = defineWorkflow({
+  name: 'race',
+  version: 1,
+  state: z.object({ answers: z.array(z.unknown()).default([]) }),
+  start: 'both',
+  nodes: {
+    both: {
+      kind: 'map',
+      items: () => ['mock', 'slow'],
+      agent: plainAgent,
+      input: (instance) => `Answer on ${instance}`,
+      route: (instance) => ({ providers: [instance] }),
+      join: (_s, answers) => ({ answers }),
+    },
+  },
+  edges: [{ from: 'both', to: END }],
 });
 
 const approve = defineWorkflow({
@@ -141,7 +194,12 @@ beforeAll(async () => {
   generation = await startWorkers({ settings, log: silent, providers: ['mock', 'slow'], concurrency: 20 });
   agentWorkers = await Promise.all(
     [0, 1].map(() =>
-      startAgentWorkers({ settings, log: silent, workflows: [ask, slow, approve, counter], concurrency: 5 }),
+      startAgentWorkers({
+        settings,
+        log: silent,
+        workflows: [ask, slow, approve, counter, slowItem, fanout, race],
+        concurrency: 5,
+      }),
     ),
   );
   client = new AtlasClient({ settings });
@@ -275,6 +333,65 @@ describe('workflow runs through real workers', () => {
     expect(await client.workflows.cancel(id)).toBe(false);
   });
 
+  it('cancel reaches the sub-runs of a map node and their in-flight generation requests', async () => {
+    const { id } = await client.workflows.start('fanout', { topics: ['a', 'b', 'c'] });
+    const keys = createKeys(prefix);
+    const children = await until(
+      () => redis.smembers(keys.runChildren(id)),
+      (members) => members.length === 3,
+    );
+    const requestIds = await until(
+      async () => {
+        const ids = [];
+        for (const child of children) {
+          const [key] = await redis.smembers(keys.runRequests(child));
+          const requestId = key ? await redis.get(keys.idempotency(key)) : null;
+          if (requestId && (await client.get(requestId))?.status === 'running') ids.push(requestId);
+        }
+        return ids;
+      },
+      (ids) => ids.length === 3,
+    );
+    expect(await client.workflows.cancel(id)).toBe(true);
+    for (const child of children) {
+      expect(await client.workflows.get(child)).toMatchObject({
+        status: 'cancelled',
+        error: `parent run ${id} ended: cancelled by the caller`,
+      });
+    }
+    for (const requestId of requestIds) {
+      expect(await client.get(requestId)).toMatchObject({
+        status: 'cancelled',
+        error: {
+          message: expect.stringMatching(/^run .+ ended: parent run .+ ended: cancelled by the caller$/),
+        },
+      });
+    }
+  });
+
+  it('a run stopped by a budget cancels the generation requests it still has in flight', async () => {
+    const keys = createKeys(prefix);
+    const started = Date.now();
+    const { id } = await client.workflows.start('race', {}, { budgets: { maxTokens: 1 } });
+    // Read while both branches' calls are in flight (the mock answers in 300 ms).
+    const slowKey = await until(
+      async () => (await redis.smembers(keys.runRequests(id))).find((key) => key.endsWith(':b1:0')),
+      (key) => key !== undefined,
+    );
+    const slowRequest = (await redis.get(keys.idempotency(slowKey!)))!;
+    const run = await client.workflows.wait(id, { timeoutMs: 5_000 });
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/^token budget exceeded: used \d+ of 1$/);
+    // The slow branch's call is cancelled when the run stops, not left to run its 5 s.
+    const request = await until(
+      () => client.get(slowRequest),
+      (value) => value?.status === 'cancelled',
+      3_000,
+    );
+    expect(request?.error?.message).toMatch(/^run .+ ended: token budget exceeded/);
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
   it('a deadline and a token budget each stop a run with a clear status', async () => {
     const late = await client.workflows.start('slow', {}, { deadlineMs: 700 });
     const budget = await client.workflows.start(
@@ -282,12 +399,25 @@ describe('workflow runs through real workers', () => {
       { question: 'What is (2 + 3) * 4 + 1?' },
       { budgets: { maxTokens: 5 } },
     );
+    const keys = createKeys(prefix);
+    const [lateKey] = await until(
+      () => redis.smembers(keys.runRequests(late.id)),
+      (members) => members.length === 1,
+    );
+    const lateRequest = (await redis.get(keys.idempotency(lateKey!)))!;
     const [lateRun, budgetRun] = await Promise.all([
       client.workflows.wait(late.id, { timeoutMs: 5_000 }),
       client.workflows.wait(budget.id, { timeoutMs: 5_000 }),
     ]);
     expect(lateRun.status).toBe('failed');
     expect(lateRun.error).toMatch(/^deadline exceeded: \d+ ms past the run deadline$/);
+    // Its 5 s call does not outlive the run: cancelled when the run stops, or timed out at the same deadline.
+    const request = await until(
+      () => client.get(lateRequest),
+      (value) => value?.status === 'cancelled' || value?.status === 'failed',
+      1_000,
+    );
+    expect(request?.status).toMatch(/^(cancelled|failed)$/);
     expect(budgetRun.status).toBe('failed');
     expect(budgetRun.error).toMatch(/^token budget exceeded: used \d+ of 5$/);
   });

@@ -218,7 +218,7 @@ describe('the research workflow', () => {
     expect(parsePlan(`\`\`\`json\n${JSON.stringify(plan)}\n\`\`\``)).toEqual(plan.subtasks);
     expect(() => parsePlan('{"subtasks": []}')).toThrow(/subtasks: /);
     expect(() => parsePlan('{"subtasks": [{"title": "x", "taskType": "dancing"}]}')).toThrow(
-      /subtasks\.0\.taskType/,
+      /subtasks\[0\]\.taskType/,
     );
     expect(() => parsePlan('Sure! Here is a plan')).toThrow(/not JSON/);
   });

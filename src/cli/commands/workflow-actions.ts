@@ -1,6 +1,6 @@
 import { AtlasClient } from '../../producer/atlas-client.js';
 import type { RunView } from '../../producer/workflows-client.js';
-import type { RunStatus, StoredRunEvent } from '../../shared/agents/run-store.js';
+import type { RunStatus, StoredRunEvent } from '../../shared/agents/run-records.js';
 import { ValidationError } from '../../shared/errors.js';
 import type { CliContext } from '../context.js';
 import { printJson, printTable } from '../output.js';

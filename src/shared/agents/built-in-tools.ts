@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { AddressGuardOptions } from '../net/address-guard.js';
 import { guardedFetch } from '../net/guarded-fetch.js';
 import { evaluateExpression } from './calculator.js';
-import { defineTool } from './tools.js';
+import { defineTool, workerTool } from './tools.js';
 
 /** Evaluates arithmetic without running code. */
 export const calculatorTool = defineTool({
@@ -56,14 +56,26 @@ export function knowledgeSearchTool(search: KnowledgeSearch, options: KnowledgeS
     }),
     run: async ({ query, collection, k }) => {
       const hits = await search(query, { collection, k });
-      return hits.map((hit) => ({
-        text: hit.text,
-        ...(hit.documentId === undefined ? {} : { source: hit.documentId }),
-        ...(hit.score === undefined ? {} : { score: hit.score }),
-      }));
+      return hits.map((hit) => {
+        const source = typeof hit.metadata?.['source'] === 'string' ? hit.metadata['source'] : hit.documentId;
+        return {
+          text: hit.text,
+          ...(source === undefined ? {} : { source }),
+          ...(hit.score === undefined ? {} : { score: hit.score }),
+        };
+      });
     },
   });
 }
+
+/**
+ * The knowledge-search tool as an agent names it: agent workers provide it, bound to the knowledge store
+ * and the fleet's embedders, with `agents.knowledgeCollection` as its default collection.
+ */
+export const knowledgeSearch = workerTool(
+  'knowledge_search',
+  'Searches a knowledge collection and returns the most relevant passages with their sources.',
+);
 
 export interface HttpFetchToolOptions extends Pick<AddressGuardOptions, 'allowPrivate' | 'resolve'> {
   /** @default 15000 */

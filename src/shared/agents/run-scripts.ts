@@ -6,12 +6,13 @@
  * forgets runs whose records expired and itself expires with the last of them.
  *
  * Common KEYS: [1] run hash, [2] history list, [3] event stream, [4] branches hash, [5] request-key
- * set, [6] run index (sorted by creation), [7] run expiries (sorted by when the run's keys expire).
+ * set, [6] run index (sorted by creation), [7] run expiries (sorted by when the run's keys expire),
+ * [8] sub-run id set.
  * Common ARGV: [1] now (ms), [2] record TTL after finishing (ms, > 0), [3] event stream max length, [4] run id.
  */
 
 const header = `
-local run, history, events, branches, requests, index, expiries = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local run, history, events, branches, requests, index, expiries, children = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local now, ttl, maxEvents, id = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local function terminal(s) return s == 'completed' or s == 'failed' or s == 'cancelled' end
 local function emit(eventType, node, data)
@@ -23,7 +24,7 @@ local function emitAll(list)
 end
 local function expireAt(at)
   local ms = math.max(1, math.floor(at - now))
-  for _, key in ipairs({run, history, events, branches, requests}) do redis.call('PEXPIRE', key, ms) end
+  for _, key in ipairs({run, history, events, branches, requests, children}) do redis.call('PEXPIRE', key, ms) end
   redis.call('ZADD', expiries, at, id)
   local gone = redis.call('ZRANGEBYSCORE', expiries, '-inf', now, 'LIMIT', 0, 100)
   for _, member in ipairs(gone) do
@@ -155,14 +156,14 @@ return {'ok', done, current[1], ''}
 
 /**
  * Ends a run that is not over: ARGV[5] checkpoint it must be at ('' = any), ARGV[6] status (failed or
- * cancelled), ARGV[7] reason. Returns {1, request keys} when ended, {0} otherwise.
+ * cancelled), ARGV[7] reason. Returns {1, request keys, sub-run ids} when ended, {0} otherwise.
  */
 export const endRunScript = `${header}
 local current = redis.call('HMGET', run, 'status', 'checkpoint')
 if not current[1] or terminal(current[1]) then return {0} end
 if ARGV[5] ~= '' and current[2] ~= ARGV[5] then return {0} end
 finish(ARGV[6], ARGV[7])
-return {1, redis.call('SMEMBERS', requests)}
+return {1, redis.call('SMEMBERS', requests), redis.call('SMEMBERS', children)}
 `;
 
 /**
@@ -185,6 +186,15 @@ if redis.call('EXISTS', run) == 0 then return 0 end
 redis.call('SADD', requests, ARGV[5])
 local left = redis.call('PTTL', run)
 if left > 0 then redis.call('PEXPIRE', requests, left) end
+return 1
+`;
+
+/** Remembers a sub-run's id (ARGV[5]) while the run lives. */
+export const noteChildScript = `${header}
+if redis.call('EXISTS', run) == 0 then return 0 end
+redis.call('SADD', children, ARGV[5])
+local left = redis.call('PTTL', run)
+if left > 0 then redis.call('PEXPIRE', children, left) end
 return 1
 `;
 

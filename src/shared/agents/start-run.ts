@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type * as z from 'zod';
 import { ValidationError } from '../errors.js';
 import { parseWith } from '../parse-with.js';
-import type { ParentLink, RunBudgets, RunStore } from './run-store.js';
+import type { ParentLink, RunBudgets } from './run-records.js';
+import type { RunStore } from './run-store.js';
 import { type AnyWorkflow, type WorkflowRegistry, workflowKey } from './workflow.js';
 
 /** Data of an agent-step job: do the node `node` of run `runId` at checkpoint `version`. */

@@ -118,3 +118,35 @@ export class ToolRegistry {
     return [...this.tools.values()].map(toolSpec);
   }
 }
+
+const providedByWorker = Symbol('atlas.workerTool');
+
+/**
+ * A tool an agent names but the agent worker provides, with its schema and its `run` (the built-in
+ * `knowledge_search`, bound there to the store and the fleet's embedders, is one). When the agent runs,
+ * the worker's tool of that name stands in for it; a worker without one answers each call with an error.
+ */
+export function workerTool(name: string, description = `The ${name} tool of the agent worker`): AnyTool {
+  const tool = defineTool({
+    name,
+    description,
+    input: z.looseObject({}),
+    run: () => {
+      throw new Error(`no tool '${name}' is registered on this agent worker`);
+    },
+  });
+  return Object.assign(tool, { [providedByWorker]: true });
+}
+
+export function isWorkerTool(tool: AnyTool): boolean {
+  return providedByWorker in tool;
+}
+
+/** The agent's tools with each worker-provided one replaced by the registry's tool of that name. */
+export function resolveTools(
+  tools: readonly AnyTool[],
+  registry: ToolRegistry | undefined,
+): readonly AnyTool[] {
+  if (!registry || !tools.some(isWorkerTool)) return tools;
+  return tools.map((tool) => (isWorkerTool(tool) ? (registry.get(tool.name) ?? tool) : tool));
+}

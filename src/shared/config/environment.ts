@@ -41,6 +41,11 @@ export const environmentVariables: readonly Variable[] = [
   { name: 'ATLAS_ALLOW_PRIVATE_URLS', path: ['ingestion', 'allowPrivateUrls'], type: { kind: 'flag' } },
   { name: 'ATLAS_AGENT_MODULES', path: ['agents', 'modules'], type: { kind: 'list' } },
   {
+    name: 'ATLAS_AGENT_KNOWLEDGE_COLLECTION',
+    path: ['agents', 'knowledgeCollection'],
+    type: { kind: 'text' },
+  },
+  {
     name: 'ATLAS_LOG_LEVEL',
     path: ['log', 'level'],
     type: { kind: 'choice', allowed: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },

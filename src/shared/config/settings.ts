@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as z from 'zod';
 import { ConfigError } from '../errors.js';
+import { collectionNameSchema } from '../knowledge/collection-name.js';
 import { zodIssueError } from '../parse-with.js';
 import { registerSettingsSecrets } from '../secrets.js';
 import { builtInInstances, defaultOrder } from './built-in-instances.js';
@@ -150,6 +151,11 @@ const agentsSchema = z
     unknownVersionRetries: z.number().int().min(0).default(10),
     /** …this long apart, then fails naming `name@version`. @default 3000 */
     unknownVersionDelayMs: timerMs({ positive: true }).default(3_000),
+    /**
+     * The collection the `knowledge_search` tool searches when the model names none; without it the
+     * tool's `collection` argument is required. Environment: ATLAS_AGENT_KNOWLEDGE_COLLECTION.
+     */
+    knowledgeCollection: collectionNameSchema.optional(),
     /** Agent-step jobs processed at once per worker. @default 20 */
     concurrency: z.number().int().positive().default(20),
   })

@@ -4,16 +4,22 @@ import { AgentQueue, deadlineJobId } from '../../shared/agents/agent-queue.js';
 import type { KnowledgeSearch } from '../../shared/agents/built-in-tools.js';
 import { builtInTools, builtInWorkflows } from '../../shared/agents/built-ins.js';
 import { type AgentCatalog, publishCatalog, withdrawCatalog } from '../../shared/agents/catalog.js';
-import { isFinished, type RunStatus, RunStore } from '../../shared/agents/run-store.js';
-import type { AnyTool } from '../../shared/agents/tools.js';
+import { releaseRun } from '../../shared/agents/release-run.js';
+import { isFinished, type RunStatus } from '../../shared/agents/run-records.js';
+import { RunStore } from '../../shared/agents/run-store.js';
+import { type AnyTool, isWorkerTool } from '../../shared/agents/tools.js';
 import type { AnyWorkflow, WorkflowRegistry } from '../../shared/agents/workflow.js';
 import { loadSettings, type Settings } from '../../shared/config/settings.js';
 import type { Logger } from '../../shared/log.js';
+import { cancelRequest } from '../../shared/requests/cancel-request.js';
+import { ContinuationQueues } from '../../shared/requests/continuations.js';
 import { RequestStore } from '../../shared/requests/request-store.js';
 import { RequestSubmitter } from '../../shared/requests/request-submitter.js';
 import { type Subsystem, startWorkerHost } from '../worker-host.js';
 import { loadAgentModules } from './load-agent-modules.js';
-import { runAgentJob, type StepContext, type StepOutcome } from './step-processor.js';
+import type { StepContext, StepOutcome } from './step-outcome.js';
+import { runAgentJob } from './step-processor.js';
+import { WorkerKnowledge } from './worker-knowledge.js';
 
 export interface AgentSubsystemOptions {
   /** Workflows served besides the built-in ones and those of `settings.agents.modules`. */
@@ -24,7 +30,7 @@ export interface AgentSubsystemOptions {
   concurrency?: number;
   /** Module paths to import instead of `settings.agents.modules`. */
   modules?: readonly string[];
-  /** The knowledge-search tool's search; without it that built-in tool is left out. */
+  /** The knowledge-search tool's search. @default the knowledge store, queries embedded through the fleet's breakers */
   knowledgeSearch?: KnowledgeSearch;
 }
 
@@ -47,27 +53,39 @@ export function createAgentSubsystem(options: AgentSubsystemOptions = {}): Subsy
       const workflows = builtInWorkflows();
       for (const workflow of [...(options.workflows ?? []), ...fromModules.workflows])
         workflows.register(workflow);
+      const knowledge = options.knowledgeSearch ? undefined : new WorkerKnowledge(host);
       const tools = builtInTools({
         allowPrivateUrls: settings.ingestion.allowPrivateUrls,
-        ...(options.knowledgeSearch ? { search: options.knowledgeSearch } : {}),
+        search: options.knowledgeSearch ?? ((query, request) => knowledge!.search(query, request)),
+        ...(agents.knowledgeCollection ? { defaultCollection: agents.knowledgeCollection } : {}),
       });
       for (const tool of [...(options.tools ?? []), ...fromModules.tools, ...agentTools(workflows)]) {
-        if (!tools.has(tool.name)) tools.register(tool);
+        if (!tools.has(tool.name) && !isWorkerTool(tool)) tools.register(tool);
       }
 
       const store = new RunStore(redis, keys, { recordTtlMs: agents.recordTtlMs });
-      const submitter = new RequestSubmitter(
-        settings,
+      const requests = new RequestStore(redis, keys, settings.generation.recordTtlMs);
+      const submitter = new RequestSubmitter(settings, redis, keys, requests);
+      const continuations = new ContinuationQueues(redis, keys, settings.workers);
+      const queue = new AgentQueue(redis, keys);
+      const release = {
         redis,
         keys,
-        new RequestStore(redis, keys, settings.generation.recordTtlMs),
-      );
-      const queue = new AgentQueue(redis, keys);
+        store,
+        queue,
+        cancelRequest: (requestId: string, reason: string) =>
+          cancelRequest(
+            { redis, keys, store: requests, continuations, queues: submitter.queues },
+            requestId,
+            reason,
+          ),
+      };
       host.watch(queue.queue, 'agent queue');
       const aborter = new AbortController();
       const context: StepContext & Parameters<typeof runAgentJob>[0] = {
         store,
         workflows,
+        tools,
         providerRegistry: submitter.planner.registry,
         signal: aborter.signal,
         unknownVersion: 'wait',
@@ -96,22 +114,25 @@ export function createAgentSubsystem(options: AgentSubsystemOptions = {}): Subsy
           }
           result = await runAgentJob({ ...context, unknownVersion: 'fail' }, job.data);
         }
-        if (runId && (await ended(result, runId))) {
-          await queue.unwatchDeadline(runId);
-          // The run's requests can no longer be issued again: their idempotency keys can go with it.
-          const requestKeys = await redis.smembers(keys.runRequests(runId));
-          if (requestKeys.length) await redis.unlink(...requestKeys.map((key) => keys.idempotency(key)));
+        const end = runId ? await ended(result, runId) : undefined;
+        if (runId && end) {
+          // A run stopped at its deadline or over a budget may still have calls and sub-runs going: they
+          // are cancelled rather than left to run to their own deadlines.
+          await releaseRun(release, runId, await store.leftovers(runId), end);
         }
         return result.status;
       };
 
-      const ended = async (result: StepOutcome, runId: string): Promise<boolean> => {
-        if (result.status === 'over') return true;
-        if (result.enqueue.length || result.generations.length) return false;
-        if (result.status !== 'committed' && result.status !== 'failed' && result.status !== 'refused')
-          return false;
-        const status = (await redis.hget(keys.run(runId), 'status')) as RunStatus | null;
-        return status !== null && isFinished(status);
+      /** Why the run ended, if this step saw it end (or found it over); undefined while it goes on. */
+      const ended = async (result: StepOutcome, runId: string): Promise<string | undefined> => {
+        if (result.generations.length) return undefined;
+        if (result.enqueue.some((job) => job.data.runId === runId)) return undefined;
+        if (!['committed', 'failed', 'refused', 'over'].includes(result.status)) return undefined;
+        const [status, error] = (await redis.hmget(keys.run(runId), 'status', 'error')) as [
+          RunStatus | null,
+          string | null,
+        ];
+        return status !== null && isFinished(status) ? (error ?? status) : undefined;
       };
 
       host.worker(keys.agentQueue, process, {
@@ -151,7 +172,9 @@ export function createAgentSubsystem(options: AgentSubsystemOptions = {}): Subsy
           aborter.abort();
           await withdrawCatalog(redis, keys, workerId).catch(() => undefined);
           await queue.close();
+          await continuations.close();
           await submitter.close();
+          await knowledge?.close();
         },
       };
     },
