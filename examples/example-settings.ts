@@ -63,3 +63,15 @@ export function exampleSettings(name: string, overrides: FileSettings = {}): Exa
     },
   };
 }
+
+/**
+ * The instance that embeds documents: OpenAI's embedding model when its key is set (semantic), else the
+ * mock's hashing embedder (offline and lexical: it matches shared words, not meaning). Anthropic has no
+ * embedding model.
+ */
+export function chosenEmbedder(): 'openai' | 'mock' {
+  return process.env['OPENAI_API_KEY'] ? 'openai' : 'mock';
+}
+
+/** The documents the examples ingest, shipped in examples/docs. */
+export const exampleDocs = new URL('./docs/', import.meta.url).pathname;
