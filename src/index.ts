@@ -14,6 +14,7 @@ export type {
   KnowledgeDocuments,
   SearchRequest,
 } from './producer/knowledge-client.js';
+export type { RunView, StartWorkflowOptions, StepView } from './producer/workflows-client.js';
 export { type FileSettings, loadSettings, type Settings } from './shared/config/settings.js';
 export {
   AtlasError,

@@ -6,6 +6,7 @@ import { registerModelsCommand, registerProvidersCommand } from './commands/prov
 import { registerQueryCommand } from './commands/query.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerWorkerCommand } from './commands/worker.js';
+import { registerWorkflowCommands } from './commands/workflow.js';
 import { type CliContext, processContext } from './context.js';
 
 /**
@@ -31,6 +32,7 @@ export function buildProgram(context: CliContext = processContext()): Command {
   registerModelsCommand(program, context);
   registerKnowledgeCommands(program, context);
   registerDemoCommand(program, context);
+  registerWorkflowCommands(program, context);
   return program;
 }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { loadSettings, type Settings } from '../shared/config/settings.js';
 import { maxTimerMs } from '../shared/config/timer.js';
 import { AtlasError, RequestFailedError, ValidationError } from '../shared/errors.js';
@@ -8,7 +7,7 @@ import { createKeys, type Keys } from '../shared/keys.js';
 import { createRedis, type Redis } from '../shared/redis.js';
 import { ContinuationQueues } from '../shared/requests/continuations.js';
 import { finishRequest } from '../shared/requests/finish-request.js';
-import { GenerationQueues } from '../shared/requests/generation-queues.js';
+import type { GenerationQueues } from '../shared/requests/generation-queues.js';
 import { MalformedEventError } from '../shared/requests/request-events.js';
 import {
   isTerminal,
@@ -16,10 +15,10 @@ import {
   type RequestRecord,
   RequestStore,
 } from '../shared/requests/request-store.js';
+import { RequestSubmitter } from '../shared/requests/request-submitter.js';
 import { EventHub } from './event-hub.js';
 import { KnowledgeClient } from './knowledge-client.js';
-import { PlanBuilder } from './plan-builder.js';
-import { validateRequest } from './validate-request.js';
+import { WorkflowsClient } from './workflows-client.js';
 
 export interface AtlasClientOptions {
   /** @default loadSettings() */
@@ -52,28 +51,31 @@ export class AtlasClient {
   private readonly store: RequestStore;
   private readonly queues: GenerationQueues;
   private readonly continuations: ContinuationQueues;
-  private readonly planner: PlanBuilder;
+  private readonly submitter: RequestSubmitter;
   private hub: EventHub | undefined;
   private reader: Redis | undefined;
   /** The knowledge base: `ingest`, `wait`, `progress`, `search`, `ask`, `documents`. */
   readonly knowledge: KnowledgeClient;
+  /** Workflow runs: start, get, list, signal, cancel, replay, follow, wait. */
+  readonly workflows: WorkflowsClient;
 
   constructor(options: AtlasClientOptions = {}) {
     this.settings = options.settings ?? loadSettings();
     this.redis = createRedis(this.settings.redis.url, { name: 'atlas-producer' });
     this.keys = createKeys(this.settings.redis.prefix);
     this.store = new RequestStore(this.redis, this.keys, this.settings.generation.recordTtlMs);
-    this.queues = new GenerationQueues(this.redis, this.keys, this.settings.workers);
+    this.submitter = new RequestSubmitter(this.settings, this.redis, this.keys, this.store);
+    this.queues = this.submitter.queues;
     this.continuations = new ContinuationQueues(this.redis, this.keys, this.settings.workers);
-    this.planner = new PlanBuilder(this.settings, this.redis, this.keys, this.queues);
     this.knowledge = new KnowledgeClient(this.settings, this.redis, this.keys, (request) =>
       this.generate(request),
     );
+    this.workflows = new WorkflowsClient(this.settings, this.redis, this.keys, (id) => this.cancel(id));
   }
 
   /** The routing plan a request would get now, without enqueueing it. */
   async plan(request: GenerationRequest): Promise<PlanStep[]> {
-    return this.planner.build(validateRequest(request));
+    return this.submitter.plan(request);
   }
 
   /**
@@ -83,26 +85,7 @@ export class AtlasClient {
    * already claimed resolves to the id of the request that claimed it.
    */
   async submit(request: GenerationRequest): Promise<string> {
-    const parsed = validateRequest(request);
-    const plan = await this.planner.build(parsed);
-    const createdAt = Date.now();
-    const { accepted, id } = await this.store.accept({
-      id: randomUUID(),
-      plan,
-      request: parsed,
-      createdAt,
-      deadlineAt: createdAt + (parsed.deadlineMs ?? this.settings.generation.defaultDeadlineMs),
-    });
-    if (accepted) {
-      await this.queues.addAttempt({ instance: plan[0]!.instance, requestId: id, attempt: 0 });
-      return id;
-    }
-    // A retry: the first submission may have died before adding its job. Adding it again is a no-op
-    // when it exists (its id is derived from the request).
-    const existing = await this.store.get(id);
-    if (existing?.status === 'queued' && existing.attempt === 0)
-      await this.queues.addAttempt({ instance: existing.instance, requestId: id, attempt: 0 });
-    return id;
+    return this.submitter.submit(request);
   }
 
   /** Submits a request and resolves to its result; rejects with the request's error. */
@@ -187,6 +170,7 @@ export class AtlasClient {
 
   async close(): Promise<void> {
     await this.knowledge.close();
+    await this.workflows.close();
     await this.hub?.close();
     this.reader?.disconnect();
     await this.queues.close();

@@ -55,6 +55,10 @@ export interface Keys {
   readonly runExpiries: string;
   /** Job id of the agent step of run `runId` at checkpoint `version`: deterministic, so a retry adds nothing twice. */
   agentStepJobId(runId: string, version: number): string;
+  /** Hash of what one agent worker serves (workflows, tools), refreshed with its heartbeat, with a TTL. */
+  agentCatalog(workerId: string): string;
+  /** Sorted set of live agent workers, scored by when each one's catalog expires. */
+  readonly agentWorkers: string;
 }
 
 const unsafeName = /[:\s]/;
@@ -97,5 +101,7 @@ export function createKeys(prefix: string): Keys {
     runs: at('runs'),
     runExpiries: at('runs', 'expiry'),
     agentStepJobId: (runId, version) => `${runId}.${version}`,
+    agentCatalog: (workerId) => at('agents', 'catalog', workerId),
+    agentWorkers: at('agents', 'workers'),
   };
 }

@@ -49,6 +49,8 @@ export interface HostWorkerOptions {
   concurrency?: number;
   /** At most `max` jobs per `duration` ms, across every worker of the queue. */
   limiter?: { max: number; duration: number };
+  /** Times a job may be found stalled (its worker died) before it fails. @default BullMQ's, 1 */
+  maxStalledCount?: number;
 }
 
 export interface ErrorEmitter {
@@ -197,6 +199,9 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Runni
           lockDuration: settings.workers.lockDurationMs,
           stalledInterval: settings.workers.stalledIntervalMs,
           ...(workerOptions.limiter ? { limiter: workerOptions.limiter } : {}),
+          ...(workerOptions.maxStalledCount !== undefined
+            ? { maxStalledCount: workerOptions.maxStalledCount }
+            : {}),
         },
       );
       host.watch(worker, `worker ${queue}`);

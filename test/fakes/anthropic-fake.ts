@@ -9,6 +9,7 @@ import {
   sendJson,
   sendMalformed,
 } from './fake-server.js';
+import type { ToolScript } from './openai-fake.js';
 import { readWireChunks, readWireJson } from './read-wire.js';
 
 type Body = Record<string, any>;
@@ -31,13 +32,18 @@ export interface AnthropicFake {
 }
 
 /** A loopback server speaking Anthropic's Messages and Models APIs as recorded. */
-export async function startAnthropicFake(options: { apiKey?: string } = {}): Promise<AnthropicFake> {
+export async function startAnthropicFake(
+  options: { apiKey?: string; toolScript?: ToolScript } = {},
+): Promise<AnthropicFake> {
   const apiKey = options.apiKey ?? 'sk-ant-fake-key';
-  const server = await new FakeServer((request, response) => handle(request, response, apiKey)).start();
+  const script = options.toolScript;
+  const server = await new FakeServer((request, response) =>
+    handle(request, response, apiKey, script),
+  ).start();
   return { server, url: server.url, apiKey, close: () => server.close() };
 }
 
-function handle(request: FakeRequest, response: ServerResponse, apiKey: string) {
+function handle(request: FakeRequest, response: ServerResponse, apiKey: string, script?: ToolScript) {
   // SDK 1.x sends the key as a bearer token; older clients send x-api-key. The API takes both.
   const key = request.headers['x-api-key'] ?? bearerToken(request.headers);
   if (request.fault === 'bad-key' || key !== apiKey) {
@@ -81,6 +87,7 @@ function handle(request: FakeRequest, response: ServerResponse, apiKey: string) 
     });
   }
   if (request.method === 'POST' && request.path === '/v1/messages') {
+    if (script) body['__script'] = script;
     const events = messageEvents(body);
     if (body['stream']) {
       const frames = events.map((event) => `event: ${event['type']}\ndata: ${JSON.stringify(event)}\n\n`);
@@ -101,10 +108,22 @@ function handle(request: FakeRequest, response: ServerResponse, apiKey: string) 
   sendJson(response, 404, errorBody('not_found_error', `Not found: ${request.method} ${request.path}`));
 }
 
-/** The tool the reply calls: the forced one, else the first offered. */
+/** The tool the reply calls: the scripted one, else the forced one, else the first offered. */
 function chosenTool(body: Body): Body | undefined {
   const tools = body['tools'] as Body[] | undefined;
   if (!tools?.length) return undefined;
+  const script = body['__script'] as ToolScript | undefined;
+  if (script) {
+    const results = ((body['messages'] as Body[] | undefined) ?? []).flatMap((message) =>
+      Array.isArray(message['content'])
+        ? (message['content'] as Body[]).filter((block) => block['type'] === 'tool_result')
+        : [],
+    );
+    const call = script(results.length);
+    if (!call) return undefined;
+    const tool = tools.find((candidate) => candidate['name'] === call.name);
+    return tool && { ...tool, scriptedInput: call.arguments };
+  }
   const forced = body['tool_choice']?.['type'] === 'tool' ? body['tool_choice']['name'] : undefined;
   return tools.find((tool) => tool['name'] === forced) ?? tools[0];
 }
@@ -120,7 +139,7 @@ function message(body: Body): Body {
         type: 'tool_use',
         id: 'toolu_fake_0',
         name: tool['name'],
-        input: sampleFromSchema(tool['input_schema']),
+        input: tool['scriptedInput'] ?? sampleFromSchema(tool['input_schema']),
       },
     ],
     stop_reason: 'tool_use',
@@ -134,7 +153,7 @@ function messageEvents(body: Body): Body[] {
       ? { ...event, message: { ...event['message'], model: body['model'] } }
       : event;
   if (!tool) return recordedTextChunks.map(withModel);
-  const input = JSON.stringify(sampleFromSchema(tool['input_schema']));
+  const input = JSON.stringify(tool['scriptedInput'] ?? sampleFromSchema(tool['input_schema']));
   const [start, , , , , , stop, messageDelta, messageStop] = recordedToolChunks;
   return [
     withModel(start!),

@@ -20,6 +20,13 @@ const recordedChunks = readWireChunks<Body>('openai/openai-text.chunks.txt');
 const recordedEmbedding = readWireJson<Body>('openai/openai-embedding.json');
 const legacyParameterError = readWireJson<Body>('openai/reasoning-model-legacy-parameter-error.json');
 
+/**
+ * Scripts the tool calls of a conversation with tools: given how many tool results it holds, the call
+ * to make next, or null to answer with text. Without a script the fake calls the first offered tool
+ * until a tool result comes back.
+ */
+export type ToolScript = (toolResults: number) => { name: string; arguments: Record<string, unknown> } | null;
+
 /** The id the fake gives every tool call it makes. */
 export const fakeToolCallId = 'call_fake_0';
 
@@ -37,9 +44,14 @@ export interface OpenAIFake {
  * A loopback server speaking OpenAI's Chat Completions, Embeddings and Models APIs the way the recorded
  * responses in test/fixtures/wire/openai do: the same JSON, the same SSE framing, the same error bodies.
  */
-export async function startOpenAIFake(options: { apiKey?: string } = {}): Promise<OpenAIFake> {
+export async function startOpenAIFake(
+  options: { apiKey?: string; toolScript?: ToolScript } = {},
+): Promise<OpenAIFake> {
   const apiKey = options.apiKey ?? 'sk-fake-openai-key';
-  const server = await new FakeServer((request, response) => handle(request, response, apiKey)).start();
+  const script = options.toolScript;
+  const server = await new FakeServer((request, response) =>
+    handle(request, response, apiKey, script),
+  ).start();
   return { server, url: server.url, baseURL: `${server.url}/v1`, apiKey, close: () => server.close() };
 }
 
@@ -89,7 +101,7 @@ function maskKey(key: string): string {
   return key.length <= 12 ? '*'.repeat(key.length) : `${key.slice(0, 7)}${'*'.repeat(16)}${key.slice(-4)}`;
 }
 
-function handle(request: FakeRequest, response: ServerResponse, apiKey: string) {
+function handle(request: FakeRequest, response: ServerResponse, apiKey: string, script?: ToolScript) {
   const headers = apiHeaders();
   const given = bearerToken(request.headers);
   if (request.fault === 'bad-key' || given !== apiKey) {
@@ -116,6 +128,7 @@ function handle(request: FakeRequest, response: ServerResponse, apiKey: string) 
     if (/^o\d/.test(String(body['model'])) && body['max_tokens'] !== undefined) {
       return sendJson(response, 400, legacyParameterError, headers);
     }
+    if (script) body['__script'] = script;
     if (body['stream']) return stream(body, request.fault, response, headers);
     if (request.fault === 'malformed')
       return sendBroken(response, '{"id": "chatcmpl-truncated", "choices": [');
@@ -166,7 +179,12 @@ type Reply =
 function reply(body: Body): Reply {
   const tool = (body['tools'] as Body[] | undefined)?.[0];
   const last = (body['messages'] as Body[] | undefined)?.at(-1);
-  if (tool && last?.['role'] !== 'tool') {
+  const script = body['__script'] as ToolScript | undefined;
+  if (tool && script) {
+    const results = ((body['messages'] as Body[] | undefined) ?? []).filter((m) => m['role'] === 'tool');
+    const call = script(results.length);
+    if (call) return { kind: 'tool', name: call.name, arguments: JSON.stringify(call.arguments) };
+  } else if (tool && last?.['role'] !== 'tool') {
     const name = tool['function']['name'] as string;
     return {
       kind: 'tool',

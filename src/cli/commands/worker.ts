@@ -7,18 +7,20 @@ interface WorkerOptions {
   providers?: string[];
   concurrency: string;
   ingest?: boolean;
+  agent?: boolean;
 }
 
 export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description(
-      'run workers until stopped (Ctrl-C, SIGTERM): generation for --providers, ingestion for --ingest; ' +
-        'with neither, generation for every configured instance',
+      'run workers until stopped (Ctrl-C, SIGTERM): generation for --providers, ingestion for --ingest, ' +
+        'agent steps for --agent; with none of them, generation for every configured instance',
     )
     .option('--providers <names...>', 'serve generation for these instances (spaces or commas)')
     .option('--concurrency <n>', 'generation jobs at once per instance', '10')
     .option('--ingest', 'serve ingestion (documents and batches); alone, no generation workers')
+    .option('--agent', 'serve agent steps: the built-in workflows and tools, and those of agents.modules')
     .action(async (options: WorkerOptions) => {
       const concurrency = Number(options.concurrency);
       if (!Number.isInteger(concurrency) || concurrency <= 0) {
@@ -33,13 +35,14 @@ export function registerWorkerCommand(program: Command): void {
         '../../workers/generation/generation-subsystem.js'
       );
       const { ingestionSubsystem } = await import('../../workers/ingestion/ingestion-subsystem.js');
+      const { createAgentSubsystem } = await import('../../workers/agents/start-agent-workers.js');
       const { startWorkerHost } = await import('../../workers/worker-host.js');
       const runtime = await openRuntime({ startRedisIfMissing: false, logLevel: 'info' });
       const { settings, log } = runtime;
       const named = flattenList(options.providers);
       const subsystems: Subsystem[] = [];
       const serving: string[] = [];
-      if (named || !options.ingest) {
+      if (named || (!options.ingest && !options.agent)) {
         const instances = generationInstances(settings, named);
         subsystems.push(generationSubsystem({ instances, concurrency }));
         serving.push(`${instances.join(', ')} (concurrency ${concurrency})`);
@@ -47,6 +50,10 @@ export function registerWorkerCommand(program: Command): void {
       if (options.ingest) {
         subsystems.push(ingestionSubsystem());
         serving.push('ingestion');
+      }
+      if (options.agent) {
+        subsystems.push(createAgentSubsystem());
+        serving.push('agent steps');
       }
       const host = await startWorkerHost({ settings, log, subsystems });
       console.error(`atlas worker ${host.workerId}: serving ${serving.join(' and ')}`);

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { parseWith } from '../parse-with.js';
 import { taskTypes } from '../providers/capabilities.js';
 import { defineAgent } from './agent.js';
 import { calculatorTool } from './built-in-tools.js';
@@ -90,12 +91,7 @@ export function parsePlan(answer: string): Subtask[] {
   } catch {
     throw new Error(`the controller's plan is not JSON: ${text.slice(0, 200)}`);
   }
-  const parsed = planSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`the controller's plan: ${issue.path.join('.') || 'plan'}: ${issue.message}`);
-  }
-  return parsed.data.subtasks;
+  return parseWith(planSchema, json, "the controller's plan").subtasks;
 }
 
 export const researchWorkflow = defineWorkflow({

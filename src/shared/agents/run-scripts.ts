@@ -100,6 +100,7 @@ if terminal(current[1]) then return {'over', current[1]} end
 if current[2] ~= ARGV[5] then return {'stale', current[2]} end
 local version = tonumber(current[2]) + 1
 redis.call('HSET', run, 'checkpoint', version, 'state', ARGV[8], 'node', ARGV[6], 'status', ARGV[7], 'updatedAt', now)
+redis.call('HDEL', run, 'init')
 if ARGV[9] == '' then redis.call('HDEL', run, 'conversation') else redis.call('HSET', run, 'conversation', ARGV[9]) end
 if ARGV[16] == '1' then redis.call('HDEL', run, 'signal') end
 redis.call('DEL', branches)

@@ -55,6 +55,13 @@ export interface RunRecord {
   /** Human input handed to a waiting run, not yet consumed. */
   signal?: unknown;
   parent?: ParentLink;
+  /**
+   * The input has not been checked against the workflow's state schema yet (a run started by a client,
+   * which does not have the definition): the first step parses it, and its first commit stores the result.
+   */
+  initialize?: boolean;
+  /** The run this one replays, and the step (history index) it starts from. */
+  replayOf?: { runId: string; step: number };
 }
 
 export interface HistoryEntry {
@@ -76,6 +83,10 @@ export interface HistoryEntry {
   patch: string[];
   toolCalls?: string[];
   note?: string;
+  /** The checkpoint the step ran at. */
+  version?: number;
+  /** The state after the step (steps that commit a checkpoint): what a replay starts from. */
+  state?: unknown;
 }
 
 export const runEventTypes = [
@@ -178,6 +189,9 @@ export interface CreateRun {
   deadlineAt: number;
   budgets?: RunBudgets;
   parent?: ParentLink;
+  /** Check the input against the state schema at the first step. */
+  initialize?: boolean;
+  replayOf?: { runId: string; step: number };
 }
 
 /** Workflow runs in Redis: a record hash, a history list, an event stream, changed only by the scripts. */
@@ -217,6 +231,8 @@ export class RunStore {
       tokens: '0',
       costUsd: '0',
       ...(run.parent ? { parent: JSON.stringify(run.parent) } : {}),
+      ...(run.initialize ? { init: '1' } : {}),
+      ...(run.replayOf ? { replayOf: JSON.stringify(run.replayOf) } : {}),
     };
     const created = await this.run(createRunScript, run.id, [
       JSON.stringify(fields),
@@ -452,5 +468,7 @@ function parseRun(fields: Record<string, string>): RunRecord | undefined {
     ...(fields['conversation'] ? { conversation: json('conversation') } : {}),
     ...(fields['signal'] !== undefined ? { signal: json('signal') } : {}),
     ...(fields['parent'] ? { parent: json('parent') } : {}),
+    ...(fields['init'] === '1' ? { initialize: true } : {}),
+    ...(fields['replayOf'] ? { replayOf: json('replayOf') } : {}),
   };
 }

@@ -37,6 +37,7 @@ export const environmentVariables: readonly Variable[] = [
   { name: 'ATLAS_KNOWLEDGE_DIR', path: ['ingestion', 'knowledgeDirectory'], type: { kind: 'text' } },
   { name: 'ATLAS_KEEP_VERSIONS', path: ['ingestion', 'keepVersions'], type: { kind: 'positive' } },
   { name: 'ATLAS_ALLOW_PRIVATE_URLS', path: ['ingestion', 'allowPrivateUrls'], type: { kind: 'flag' } },
+  { name: 'ATLAS_AGENT_MODULES', path: ['agents', 'modules'], type: { kind: 'list' } },
   {
     name: 'ATLAS_LOG_LEVEL',
     path: ['log', 'level'],

@@ -90,6 +90,29 @@ const ingestionSchema = z
   .strict()
   .prefault({});
 
+const agentsSchema = z
+  .object({
+    /**
+     * Modules whose `workflows` and `tools` (named exports, or the default export's) agent workers
+     * serve besides the built-in ones. Environment: ATLAS_AGENT_MODULES. @default []
+     */
+    modules: z.array(z.string().min(1)).default([]),
+    /** How long a finished run's keys are kept (an unfinished run's: this long after its deadline). @default 86400000 */
+    recordTtlMs: timerMs({ positive: true }).default(86_400_000),
+    /** Deadline of a run that gives none. @default 86400000 */
+    defaultDeadlineMs: timerMs({ positive: true }).default(86_400_000),
+    /** Checkpoints one run may commit before it is stopped as runaway. @default 1000 */
+    maxStepsPerRun: z.number().int().positive().default(1_000),
+    /** A run of a workflow version this worker lacks is put back this many times, for a worker that has it… @default 10 */
+    unknownVersionRetries: z.number().int().min(0).default(10),
+    /** …this long apart, then fails naming `name@version`. @default 3000 */
+    unknownVersionDelayMs: timerMs({ positive: true }).default(3_000),
+    /** Agent-step jobs processed at once per worker. @default 20 */
+    concurrency: z.number().int().positive().default(20),
+  })
+  .strict()
+  .prefault({});
+
 const logSchema = z
   .object({
     /** Environment: ATLAS_LOG_LEVEL. @default info */
@@ -113,6 +136,7 @@ export const settingsSchema = z
     generation: generationSchema,
     workers: workersSchema,
     ingestion: ingestionSchema,
+    agents: agentsSchema,
     log: logSchema,
   })
   .strict();
@@ -123,6 +147,7 @@ export type RedisSettings = Settings['redis'];
 export type GenerationSettings = Settings['generation'];
 export type WorkerSettings = Settings['workers'];
 export type IngestionSettings = Settings['ingestion'];
+export type AgentSettings = Settings['agents'];
 
 export interface LoadSettingsOptions {
   env?: Environment;

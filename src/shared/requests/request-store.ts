@@ -74,6 +74,8 @@ export class RequestStore {
     request: ParsedGenerationRequest;
     createdAt: number;
     deadlineAt: number;
+    /** How long the idempotency key is remembered. @default the record TTL */
+    idempotencyTtlMs?: number;
   }): Promise<{ accepted: boolean; id: string }> {
     const { id, plan, request, createdAt, deadlineAt } = input;
     const first = plan[0]!.instance;
@@ -88,7 +90,7 @@ export class RequestStore {
         this.recordTtlMs,
         id,
         idempotencyKey ? '1' : '0',
-        this.recordTtlMs,
+        Math.max(1, Math.round(input.idempotencyTtlMs ?? this.recordTtlMs)),
         first,
         JSON.stringify(plan),
         JSON.stringify(request),

@@ -19,7 +19,13 @@ import {
   type RunRecord,
   type RunStore,
 } from '../../shared/agents/run-store.js';
-import { type AgentStepJob, type QueuedStep, startRun, stepJob } from '../../shared/agents/start-run.js';
+import {
+  type AgentStepJob,
+  initialState,
+  type QueuedStep,
+  startRun,
+  stepJob,
+} from '../../shared/agents/start-run.js';
 import { TaskAwareAgent } from '../../shared/agents/task-aware.js';
 import { runToolCall, type ToolOutcome } from '../../shared/agents/tools.js';
 import {
@@ -34,6 +40,7 @@ import {
   workflowKey,
 } from '../../shared/agents/workflow.js';
 import { type GenerationRequest, type GenerationResult, generationResultSchema } from '../../shared/jobs.js';
+import { zodIssueError } from '../../shared/parse-with.js';
 import type { ProviderRegistry } from '../../shared/providers/registry.js';
 
 /**
@@ -91,6 +98,8 @@ export interface StepContext {
   unknownVersion?: 'fail' | 'wait';
   /** Queue continuations return to. @default 'agent' */
   agentQueue?: string;
+  /** Checkpoints a run may commit before it is stopped as runaway. @default no limit */
+  maxStepsPerRun?: number;
 }
 
 /** How the processor's results leave the process: the worker host binds these to BullMQ and the client. */
@@ -162,14 +171,23 @@ export async function processStep(
   reply?: LlmReply,
 ): Promise<StepOutcome> {
   const now = (context.clock ?? Date.now)();
-  const record = await context.store.get(job.runId);
-  if (!record) return outcome('missing');
-  if (isFinished(record.status)) return outcome('over', { detail: record.status });
-  const workflow = context.workflows.get(record.workflow, record.workflowVersion);
+  const loaded = await context.store.get(job.runId);
+  if (!loaded) return outcome('missing');
+  if (isFinished(loaded.status)) return outcome('over', { detail: loaded.status });
+  const workflow = context.workflows.get(loaded.workflow, loaded.workflowVersion);
   if (!workflow) {
-    const detail = `unknown workflow ${workflowKey(record.workflow, record.workflowVersion)}`;
+    const detail = `unknown workflow ${workflowKey(loaded.workflow, loaded.workflowVersion)}`;
     if ((context.unknownVersion ?? 'wait') === 'wait') return outcome('refused', { detail });
-    return failRun(context, record, detail, record.checkpoint, 'refused');
+    return failRun(context, loaded, detail, loaded.checkpoint, 'refused');
+  }
+  let record = loaded;
+  if (record.initialize) {
+    // Started by a client without the definition: the input is checked here; the first commit stores it.
+    try {
+      record = { ...record, state: initialState(workflow, record.input) };
+    } catch (error) {
+      return failRun(context, record, message(error));
+    }
   }
   const step: Step = { context, job, record, workflow, now };
   if (record.deadlineAt <= now) {
@@ -177,6 +195,13 @@ export async function processStep(
       step.context,
       step.record,
       `deadline exceeded: ${now - record.deadlineAt} ms past the run deadline`,
+    );
+  }
+  if (context.maxStepsPerRun !== undefined && record.checkpoint >= context.maxStepsPerRun) {
+    return failRun(
+      context,
+      record,
+      `step limit exceeded: ${record.checkpoint} steps (agents.maxStepsPerRun)`,
     );
   }
   if (job.childRunId !== undefined) return childEnded(step, job.childRunId);
@@ -281,10 +306,7 @@ async function advance(
     const patch = await patchOf();
     const merged = { ...(record.state as Record<string, unknown>), ...(patch as Record<string, unknown>) };
     const parsed = (workflow.state as z.ZodType).safeParse(merged);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new Error(`state.${issue.path.join('.')}: ${issue.message}`);
-    }
+    if (!parsed.success) throw zodIssueError(parsed.error, 'state');
     newState = parsed.data;
     next = nextNode(workflow, record.node, newState);
   } catch (error) {
@@ -349,6 +371,10 @@ async function commitOrStale(
     runId: record.id,
     expectedVersion: record.checkpoint,
     ...commit,
+    // Each entry keeps the checkpoint it ran at and the state it left, so a run can be replayed from it.
+    ...(commit.historyEntry
+      ? { historyEntry: { ...commit.historyEntry, version: record.checkpoint, state: commit.newState } }
+      : {}),
   });
   switch (committed.outcome) {
     case 'ok':
@@ -385,7 +411,11 @@ function functionNode(
         idempotencyKey: `${record.id}:${record.checkpoint}:0`,
         signal: context.signal ?? new AbortController().signal,
       }),
-    { kind: 'function', startedAt: now },
+    {
+      kind: 'function',
+      startedAt: now,
+      events: [{ type: 'step-start', node: record.node, data: { kind: 'function' } }],
+    },
   );
 }
 
@@ -418,8 +448,7 @@ async function humanNode(step: Step, node: HumanNode<unknown>): Promise<StepOutc
     ? node.data.safeParse(record.signal)
     : { success: true as const, data: record.signal };
   if (!checked.success) {
-    const issue = checked.error.issues[0]!;
-    const reason = `signal data${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`;
+    const reason = zodIssueError(checked.error, 'signal data').message;
     return commitOrStale(step, {
       newState: record.state,
       nextNode: record.node,
@@ -783,6 +812,7 @@ async function branchTurn(
     historyEntry: {
       node: record.node,
       kind: 'branch',
+      version: record.checkpoint,
       branch,
       turn,
       provider: result.provider,
@@ -876,6 +906,7 @@ async function childEnded(step: Step, childRunId: string): Promise<StepOutcome> 
     historyEntry: {
       node: record.node,
       kind: 'branch',
+      version: record.checkpoint,
       branch: job.branch,
       inputTokens: 0,
       outputTokens: 0,

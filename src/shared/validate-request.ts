@@ -1,9 +1,5 @@
-import {
-  type GenerationRequest,
-  generationRequestSchema,
-  type ParsedGenerationRequest,
-} from '../shared/jobs.js';
-import { parseWith } from '../shared/parse-with.js';
+import { type GenerationRequest, generationRequestSchema, type ParsedGenerationRequest } from './jobs.js';
+import { parseWith } from './parse-with.js';
 
 /** Parses a request, or throws a ValidationError naming the first wrong field and what it expected. */
 export function validateRequest(input: unknown): ParsedGenerationRequest {

@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
-import type { Settings } from '../shared/config/settings.js';
-import { isUnhealthy, readFleetHealth } from '../shared/fleet-health.js';
-import type { ParsedGenerationRequest } from '../shared/jobs.js';
-import type { Keys } from '../shared/keys.js';
-import { requirementsForTask } from '../shared/providers/capabilities.js';
-import { ProviderRegistry } from '../shared/providers/registry.js';
-import { candidatesFor, type PlanStep, planRoute } from '../shared/providers/strategies.js';
-import type { GenerationQueues } from '../shared/requests/generation-queues.js';
+import type { Settings } from '../config/settings.js';
+import { isUnhealthy, readFleetHealth } from '../fleet-health.js';
+import type { ParsedGenerationRequest } from '../jobs.js';
+import type { Keys } from '../keys.js';
+import type { GenerationQueues } from '../requests/generation-queues.js';
+import { requirementsForTask } from './capabilities.js';
+import { ProviderRegistry } from './registry.js';
+import { candidatesFor, type PlanStep, planRoute } from './strategies.js';
 
 /**
  * Builds a request's routing plan: the strategy orders the candidates, then the fleet's health moves

@@ -1,0 +1,19 @@
+// Agent-step workers in their own process, for tests that kill them. Settings come as JSON in
+// ATLAS_TEST_SETTINGS (their agents.modules name the workflows served). Prints "ready" once serving.
+import { loadSettings } from '../../src/shared/config/settings.js';
+import { createLogger } from '../../src/shared/log.js';
+import { startAgentWorkers } from '../../src/workers/agents/start-agent-workers.js';
+
+const settings = loadSettings({
+  env: {},
+  configPath: undefined,
+  overrides: JSON.parse(process.env['ATLAS_TEST_SETTINGS'] ?? '{}'),
+});
+const workers = await startAgentWorkers({
+  settings,
+  log: createLogger({ level: process.env['ATLAS_TEST_LOG_LEVEL'] ?? 'silent' }),
+});
+process.stdout.write('ready\n');
+process.once('SIGTERM', () => {
+  void workers.close().then(() => process.exit(0));
+});
