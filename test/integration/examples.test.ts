@@ -54,6 +54,23 @@ const expected: Record<string, RegExp[]> = {
     /\{\$not_contains: "Redis"\} +→ breakers\.md, events\.jsonl, faq\.txt \(v2\), prices\.csv, queues\.md, regions\.csv/,
     /a wrong filter: where\.rows\.\$gt: expected a number/,
   ],
+  '20_tool_agent.ts': [
+    /: completed/,
+    /answer: Order A-17 has shipped: 3 items at 12\.50, 37\.50 in total\./,
+    /step 0: support \(agent\) on mock, called lookup_order and multiply/,
+  ],
+  '21_multi_agent.ts': [
+    /workflows served: research@1/,
+    /: completed/,
+    /step 1: work branch 0 \(branch\)/,
+    /merge \(agent\)/,
+  ],
+  '22_agent_workflows.ts': [
+    /waiting at 'approve'; a person approves/,
+    /completed, approved by ana:\n- Mock reply[^\n]*\n- BREAKING: removes a public API\./,
+    /replay from step \d+: waiting/,
+    /after cancel: cancelled/,
+  ],
 };
 
 interface Run {
