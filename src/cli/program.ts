@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerChatCommand } from './commands/chat.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerKnowledgeCommands } from './commands/knowledge.js';
@@ -31,6 +32,7 @@ export function buildProgram(context: CliContext = processContext()): Command {
   registerProvidersCommand(program, context);
   registerModelsCommand(program, context);
   registerKnowledgeCommands(program, context);
+  registerChatCommand(program, context);
   registerDemoCommand(program, context);
   registerWorkflowCommands(program, context);
   return program;
