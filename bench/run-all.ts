@@ -9,6 +9,7 @@ for (const name of [
   'streaming',
   'ingestion',
   'retrieval',
+  'workflows',
 ]) {
   console.log(`# ${name}`);
   const result = spawnSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], { stdio: 'inherit' });
