@@ -34,7 +34,9 @@ try {
   console.log(`batch ${batch.batchId}: ${batch.total} documents queued`);
   let shown = -1;
   const summary = await client.knowledge.wait(batch.batchId, ({ done, total }) => {
-    if (done !== shown) console.log(`  ${(shown = done)}/${total} done`);
+    if (done === shown) return;
+    shown = done;
+    console.log(`  ${done}/${total} done`);
   });
   console.log(
     `added ${summary.added}, updated ${summary.updated}, skipped ${summary.skipped}, failed ${summary.failed}: ${summary.chunks} chunks`,

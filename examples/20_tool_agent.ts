@@ -101,7 +101,7 @@ try {
     { detach: false },
   );
   console.log(`run ${id}: ${run?.status}`);
-  console.log(`answer: ${(run?.state as { answer: string }).answer}`);
+  console.log(`answer: ${(run?.state as { answer: string } | undefined)?.answer}`);
   // The step timeline: every LLM call with its provider, tokens and tools called.
   for (const step of run?.history ?? []) {
     const tools = step.toolCalls?.length ? `, called ${step.toolCalls.join(' and ')}` : '';
