@@ -3,7 +3,7 @@
 import { Queue, Worker } from 'bullmq';
 import { AtlasClient } from '../src/producer/atlas-client.js';
 import { createLogger } from '../src/shared/log.js';
-import { createRedis } from '../src/shared/redis.js';
+import { createRedis, duplicateRedis } from '../src/shared/redis.js';
 import { startWorkers } from '../src/workers/generation/start-workers.js';
 import { benchRedis, benchSettings, cleanup, round } from './support.js';
 
@@ -22,7 +22,7 @@ async function rawBullmq(url: string): Promise<number> {
     })),
   );
   let done = 0;
-  const workerConnection = connection.duplicate();
+  const workerConnection = duplicateRedis(connection);
   const started = performance.now();
   const worker = await new Promise<Worker>((resolve) => {
     const created = new Worker(

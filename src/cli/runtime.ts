@@ -22,7 +22,10 @@ export async function openRuntime(options: {
   const context = options.context ?? processContext();
   const loaded = loadSettings({ env: context.env });
   const explicit = !options.startRedisIfMissing || Boolean(context.env['REDIS_URL']);
-  const redis = await useOrStartRedis(loaded.redis.url, explicit);
+  // A Cluster is never replaced by a local server: its nodes are named on purpose.
+  const redis: RedisHandle = loaded.redis.cluster
+    ? { url: loaded.redis.url, owned: false, stop: async () => {} }
+    : await useOrStartRedis(loaded.redis.url, explicit);
   if (redis.owned)
     context.warn(`atlas: no Redis at ${loaded.redis.url}; started a temporary one at ${redis.url}`);
   const settings: Settings = { ...loaded, redis: { ...loaded.redis, url: redis.url } };

@@ -61,7 +61,7 @@ export class AtlasClient {
 
   constructor(options: AtlasClientOptions = {}) {
     this.settings = options.settings ?? loadSettings();
-    this.redis = createRedis(this.settings.redis.url, { name: 'atlas-producer' });
+    this.redis = createRedis(this.settings.redis, { name: 'atlas-producer' });
     this.keys = createKeys(this.settings.redis.prefix);
     this.store = new RequestStore(this.redis, this.keys, this.settings.generation.recordTtlMs);
     this.submitter = new RequestSubmitter(this.settings, this.redis, this.keys, this.store);
@@ -205,7 +205,7 @@ export class AtlasClient {
 
   private eventHub(): EventHub {
     if (!this.hub) {
-      this.reader = createRedis(this.settings.redis.url, { role: 'blocking', name: 'atlas-producer-events' });
+      this.reader = createRedis(this.settings.redis, { role: 'blocking', name: 'atlas-producer-events' });
       this.hub = new EventHub(this.reader, this.redis);
     }
     return this.hub;

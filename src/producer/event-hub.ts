@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { nodeFor, type Redis } from '../shared/redis.js';
 import { decodeEvent, MalformedEventError } from '../shared/requests/request-events.js';
 import type { StoredEvent } from '../shared/requests/request-store.js';
 
@@ -24,6 +24,10 @@ const readAhead = 256;
 export class EventHub {
   private readonly subscriptions = new Set<Subscription>();
   private readerId: number | undefined;
+  /** A key the reader reads: on a Cluster it says which node the reader blocks on. */
+  private readerKey: string | undefined;
+  /** The single-node connection whose `CLIENT ID` is `readerId`. */
+  private readerNode: Redis | undefined;
   private running: Promise<void> | undefined;
   private idle: (() => void) | undefined;
   private closed = false;
@@ -106,14 +110,14 @@ export class EventHub {
     for (let attempt = 0; attempt < 1_000; attempt++) {
       if (this.readerId === undefined || this.readingVersion === undefined || this.readingVersion >= target)
         return;
-      const unblocked = await this.commands.client('UNBLOCK', this.readerId).catch(() => 0);
+      const node = this.readerKey === undefined ? undefined : nodeFor(this.commands, this.readerKey);
+      const unblocked = node ? await node.client('UNBLOCK', this.readerId).catch(() => 0) : 0;
       if (unblocked === 1) return;
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
   }
 
   private async loop(): Promise<void> {
-    this.readerId = Number(await this.reader.client('ID'));
     while (!this.closed) {
       const active: Subscription[] = [];
       for (const subscription of this.subscriptions) {
@@ -130,6 +134,14 @@ export class EventHub {
       let reply: Array<[string, Array<[string, string[]]>]> | null;
       this.readingVersion = this.version;
       try {
+        // One node serves every stream (a Cluster prefix is hash-tagged): learn which connection the
+        // XREAD will block on, so an interrupt can reach it.
+        const node = nodeFor(this.reader, active[0]!.key);
+        if (node !== this.readerNode) {
+          this.readerId = node ? Number(await node.client('ID')) : undefined;
+          this.readerNode = node;
+        }
+        this.readerKey = active[0]!.key;
         reply = (await this.reader.xread(
           'COUNT',
           readAhead,
@@ -140,8 +152,10 @@ export class EventHub {
           ...active.map((subscription) => subscription.lastId),
         )) as typeof reply;
       } catch {
-        // Redis restarting: the connection retries; pause briefly rather than spin.
+        // Redis restarting: the connection retries; pause briefly rather than spin. The connection
+        // that comes back has another id.
         this.readingVersion = undefined;
+        this.readerNode = undefined;
         await new Promise((resolve) => setTimeout(resolve, 100));
         continue;
       }

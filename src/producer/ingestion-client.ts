@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { relative } from 'node:path';
 import { FlowProducer, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { settingsSchema, type WorkerSettings } from '../shared/config/settings.js';
 import { ValidationError } from '../shared/errors.js';
 import { ingestionBatchJobOptions, ingestionDocumentJobOptions } from '../shared/job-options.js';
@@ -14,6 +13,7 @@ import {
   ingestOptionsSchema,
 } from '../shared/knowledge/ingest-jobs.js';
 import { parseWith } from '../shared/parse-with.js';
+import type { Redis } from '../shared/redis.js';
 import { expandSources } from './expand-sources.js';
 
 export interface IngestProgress {
@@ -44,6 +44,9 @@ export class IngestionClient {
       connection: redis,
       prefix: keys.bullPrefix,
     });
+    // As the generation queues: an outage fails the calls that meet it; BullMQ would also print it.
+    this.flows.on('error', () => undefined);
+    this.batches.on('error', () => undefined);
   }
 
   async ingest(inputs: readonly string[], options: IngestOptions): Promise<SubmittedBatch> {

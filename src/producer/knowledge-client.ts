@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Settings } from '../shared/config/settings.js';
 import { ValidationError } from '../shared/errors.js';
 import { InstanceCache } from '../shared/instance-cache.js';
@@ -11,6 +10,7 @@ import type { SearchHit, SearchMode, VectorStore } from '../shared/knowledge/vec
 import { validateWhere, validateWhereDocument } from '../shared/knowledge/where-filter.js';
 import { providerFromSettings } from '../shared/providers/create-provider.js';
 import type { Provider } from '../shared/providers/provider.js';
+import type { Redis } from '../shared/redis.js';
 import { promptWithSources } from './answer-with-sources.js';
 import { IngestionClient, type IngestProgress, type SubmittedBatch } from './ingestion-client.js';
 

@@ -240,7 +240,7 @@ export class WorkflowsClient {
     runId: string,
     options: { after?: string; signal?: AbortSignal } = {},
   ): AsyncGenerator<StoredRunEvent> {
-    const reader = createRedis(this.settings.redis.url, { role: 'blocking', name: 'atlas-run-events' });
+    const reader = createRedis(this.settings.redis, { role: 'blocking', name: 'atlas-run-events' });
     this.readers.add(reader);
     let last = options.after ?? '0';
     try {

@@ -1,9 +1,9 @@
 import { access, constants, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Redis } from 'ioredis';
-import type { Settings } from './config/settings.js';
+import { hasHashTag, type Settings } from './config/settings.js';
 import { readFleetStatus } from './fleet-status.js';
 import type { Keys } from './keys.js';
+import { type Redis, scanKeys } from './redis.js';
 import type { GenerationQueues } from './requests/generation-queues.js';
 
 export type FindingStatus = 'ok' | 'warn' | 'fail';
@@ -92,7 +92,7 @@ export async function checkDeployment(options: DeploymentCheckOptions): Promise<
         },
   );
   const clustered = field('cluster_enabled') === '1';
-  const tagged = /\{[^}]+\}/.test(settings.redis.prefix);
+  const tagged = hasHashTag(settings.redis.prefix);
   findings.push(
     !clustered
       ? { check: 'cluster', status: 'ok', detail: 'single node' }
@@ -161,11 +161,8 @@ async function stuckRequests(
   const stuck: Array<{ id: string; status: string }> = [];
   const pattern = keys.request('*');
   const now = Date.now();
-  let cursor = '0';
   let seen = 0;
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    cursor = next;
+  for await (const found of scanKeys(redis, pattern)) {
     const records = found.filter((key) => !key.endsWith(':events'));
     seen += records.length;
     const pipeline = redis.pipeline();
@@ -175,7 +172,8 @@ async function stuckRequests(
       if (id && (status === 'queued' || status === 'running') && Number(deadlineAt) + 5_000 < now)
         stuck.push({ id, status });
     }
-  } while (cursor !== '0' && seen < limit);
+    if (seen >= limit) break;
+  }
   return stuck;
 }
 

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
+import type { Redis } from './redis.js';
 
 /** What every process knows of one instance's breaker. Absent from Redis means closed. */
 export interface SharedBreakerState {

@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { Settings } from './config/settings.js';
 import { readFleetHealth } from './fleet-health.js';
 import type { Keys } from './keys.js';
+import type { Redis } from './redis.js';
 import { redactRedisUrl } from './redis.js';
 import type { GenerationQueues } from './requests/generation-queues.js';
 

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import CircuitBreaker from 'opossum';
 import type { ProviderInstanceSettings } from '../shared/config/provider-settings.js';
 import type { Settings } from '../shared/config/settings.js';
@@ -11,6 +10,7 @@ import {
 } from '../shared/fleet-health.js';
 import type { Keys } from '../shared/keys.js';
 import type { Logger } from '../shared/log.js';
+import type { Redis } from '../shared/redis.js';
 
 export interface FleetBreakerOptions {
   redis: Redis;

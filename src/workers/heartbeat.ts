@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/keys.js';
 import type { Logger } from '../shared/log.js';
+import type { Redis } from '../shared/redis.js';
 
 /**
  * Tells the fleet this process serves some instances: each beat puts the worker in each instance's

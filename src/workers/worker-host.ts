@@ -7,7 +7,7 @@ import { createKeys, type Keys } from '../shared/keys.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { providerFromSettings } from '../shared/providers/create-provider.js';
 import type { Provider } from '../shared/providers/provider.js';
-import { createRedis, type Redis } from '../shared/redis.js';
+import { createRedis, duplicateRedis, type Redis } from '../shared/redis.js';
 import { type FleetBreaker, fleetBreakerFor } from './fleet-breaker.js';
 import { startHeartbeat } from './heartbeat.js';
 
@@ -33,11 +33,12 @@ export interface WorkerHost {
   /**
    * A BullMQ worker of `queue` on a connection of its own, with the host's prefix, lock settings and
    * error handling. At shutdown the host stops it taking jobs and waits (within the grace) for its
-   * running ones.
+   * running ones. The host watches that it consumes (`workers.livenessCheckMs`) and replaces it when it
+   * stops: the processor is given the worker running the job, which is not always the one returned.
    */
   worker<T>(
     queue: string,
-    processor: (job: Job<T>, token?: string) => Promise<unknown>,
+    processor: (job: Job<T>, token: string | undefined, worker: Worker<T>) => Promise<unknown>,
     options?: HostWorkerOptions,
   ): Worker<T>;
   /** Handles the `error` events of something else that talks to Redis (a BullMQ Queue) as the host's own. */
@@ -113,6 +114,24 @@ export interface RunningWorkerHost {
   close(): Promise<ShutdownReport>;
   /** `close()` for callers that print no line of their own: a shutdown that gave up is logged as a warning. */
   stop(): Promise<void>;
+  /** BullMQ workers replaced so far because they stopped consuming. */
+  readonly restarts: number;
+}
+
+/** A BullMQ worker the host started, and what the liveness check knows of it. */
+interface Watched {
+  readonly queue: string;
+  readonly concurrency: number;
+  worker: Worker;
+  connection: Redis;
+  /** Jobs running in the current worker's processor. */
+  active: number;
+  /** Jobs taken since the host started, by any worker of this queue. */
+  taken: number;
+  /** Since when the worker looked stuck, and how many jobs had been taken then. */
+  suspect: { since: number; taken: number } | undefined;
+  /** Starts a worker (again), on a new connection. */
+  start(): void;
 }
 
 /** How long each clean-up step after the grace may take before the host moves on. */
@@ -136,7 +155,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Runni
     log.error({ err: error, what }, `${what}: error`);
   };
   // Workers wait out a Redis restart rather than fail jobs over it.
-  const redis = createRedis(settings.redis.url, { role: 'blocking', name: `atlas-worker-${workerId}` });
+  const redis = createRedis(settings.redis, { role: 'blocking', name: `atlas-worker-${workerId}` });
   // Every connection of the host fails together; the command connection tells of an outage, once.
   redis.on('error', (error) => {
     if (closing || !isConnectionError(error) || outage) return;
@@ -149,7 +168,11 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Runni
     if (!closing) log.info('Redis reachable again');
   });
   const connections: Redis[] = [redis];
-  const workers: Worker[] = [];
+  const watchedWorkers: Watched[] = [];
+  /** Workers replaced by the liveness check, closing in the background. */
+  const retiring = new Set<Promise<unknown>>();
+  let restarts = 0;
+  const currentWorkers = () => watchedWorkers.map((watched) => watched.worker);
   const build =
     options.createProvider ??
     ((instance, instanceSettings) => providerFromSettings(instance, instanceSettings));
@@ -170,51 +193,135 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Runni
       return closing;
     },
     connection(name) {
-      const connection = redis.duplicate({ connectionName: `atlas-${name}-${workerId}` });
+      const connection = duplicateRedis(redis, { name: `atlas-${name}-${workerId}` });
       connection.on('error', (error) => report(name, error));
       connections.push(connection);
       return connection;
     },
     worker<T>(
       queue: string,
-      processor: (job: Job<T>, token?: string) => Promise<unknown>,
+      processor: (job: Job<T>, token: string | undefined, worker: Worker<T>) => Promise<unknown>,
       workerOptions: HostWorkerOptions = {},
     ) {
-      // BullMQ leaves a connection it was given open on close: it is one of the host's.
-      const connection = host.connection(`worker-${queue}`);
-      const worker = new Worker<T>(
+      const watched: Watched = {
         queue,
-        async (job, token) => {
-          running++;
-          try {
-            return await processor(job, token);
-          } finally {
-            running--;
-          }
-        },
-        {
-          connection,
-          prefix: keys.bullPrefix,
-          concurrency: workerOptions.concurrency ?? 1,
-          lockDuration: settings.workers.lockDurationMs,
-          stalledInterval: settings.workers.stalledIntervalMs,
-          ...(workerOptions.limiter ? { limiter: workerOptions.limiter } : {}),
-          ...(workerOptions.maxStalledCount !== undefined
-            ? { maxStalledCount: workerOptions.maxStalledCount }
-            : {}),
-        },
-      );
-      host.watch(worker, `worker ${queue}`);
-      worker.on('failed', (job, error) => {
-        if (!closing) log.warn({ queue, jobId: job?.id, err: error }, 'job failed');
-      });
-      workers.push(worker as Worker);
-      return worker;
+        concurrency: workerOptions.concurrency ?? 1,
+        active: 0,
+        taken: 0,
+        suspect: undefined,
+        worker: undefined as unknown as Worker,
+        connection: undefined as unknown as Redis,
+        start: () => undefined,
+      };
+      watched.start = () => {
+        // BullMQ leaves a connection it was given open on close: it is one of the host's.
+        const connection = host.connection(`worker-${queue}`);
+        const worker: Worker<T> = new Worker<T>(
+          queue,
+          async (job, token) => {
+            running++;
+            watched.active++;
+            watched.taken++;
+            try {
+              return await processor(job, token, worker);
+            } finally {
+              running--;
+              watched.active--;
+            }
+          },
+          {
+            connection,
+            prefix: keys.bullPrefix,
+            concurrency: watched.concurrency,
+            lockDuration: settings.workers.lockDurationMs,
+            stalledInterval: settings.workers.stalledIntervalMs,
+            ...(workerOptions.limiter ? { limiter: workerOptions.limiter } : {}),
+            ...(workerOptions.maxStalledCount !== undefined
+              ? { maxStalledCount: workerOptions.maxStalledCount }
+              : {}),
+          },
+        );
+        host.watch(worker, `worker ${queue}`);
+        worker.on('failed', (job, error) => {
+          if (!closing) log.warn({ queue, jobId: job?.id, err: error }, 'job failed');
+        });
+        watched.worker = worker as Worker;
+        watched.connection = connection;
+      };
+      watched.start();
+      watchedWorkers.push(watched);
+      return watched.worker as Worker<T>;
     },
     watch(emitter, what) {
       emitter.on('error', (error) => report(what, error));
     },
   };
+
+  /**
+   * Proves each worker consumes: one with jobs waiting, a free slot, no rate limit in force and no job
+   * taken over a whole check interval is stuck (BullMQ users report workers that stop consuming after a
+   * reconnect), and is replaced by a new worker on a new connection. The old one closes in the
+   * background, letting any job it still runs finish.
+   */
+  let checking = false;
+  const checkLiveness = async () => {
+    if (closing || checking || redis.status !== 'ready') return;
+    checking = true;
+    try {
+      const pipeline = redis.pipeline();
+      for (const { queue } of watchedWorkers) {
+        const at = `${keys.bullPrefix}:${queue}`;
+        pipeline.llen(`${at}:wait`).zcard(`${at}:prioritized`).pttl(`${at}:limiter`);
+      }
+      const replies = (await pipeline.exec()) ?? [];
+      const now = Date.now();
+      watchedWorkers.forEach((watched, index) => {
+        const [wait, prioritized, limiter] = replies
+          .slice(index * 3, index * 3 + 3)
+          .map(([error, value]) => (error ? Number.NaN : Number(value)));
+        const waiting = (wait ?? 0) + (prioritized ?? 0);
+        const idle = waiting > 0 && !((limiter ?? 0) > 0) && watched.active < watched.concurrency;
+        const stopped = !watched.worker.isRunning();
+        if (!(idle || stopped)) {
+          watched.suspect = undefined;
+          return;
+        }
+        if (!watched.suspect || watched.suspect.taken !== watched.taken) {
+          watched.suspect = { since: now, taken: watched.taken };
+          return;
+        }
+        if (now - watched.suspect.since < settings.workers.livenessCheckMs) return;
+        restart(watched, waiting);
+      });
+    } catch {
+      // Redis went away mid-check: the next check, once it is back, decides.
+    } finally {
+      checking = false;
+    }
+  };
+  const restart = (watched: Watched, waiting: number) => {
+    const { worker: old, connection: oldConnection } = watched;
+    restarts++;
+    watched.suspect = undefined;
+    log.warn(
+      { queue: watched.queue, waiting, workerId, restarts },
+      `worker of ${watched.queue} took no job for ${settings.workers.livenessCheckMs} ms while ${waiting} waited; replaced it`,
+    );
+    watched.start();
+    const retired = within(old.close(), settings.workers.lockDurationMs * 2).then(() => {
+      void old.disconnect().catch(() => undefined);
+      oldConnection.disconnect();
+      const index = connections.indexOf(oldConnection);
+      if (index !== -1) connections.splice(index, 1);
+      retiring.delete(retired);
+    });
+    retiring.add(retired);
+  };
+  const liveness = setInterval(
+    () => void checkLiveness(),
+    Math.max(settings.workers.livenessCheckMs / 2, 50),
+  );
+  liveness.unref();
 
   const started: Array<{ name: string; running: RunningSubsystem }> = [];
   let heartbeat: Awaited<ReturnType<typeof startHeartbeat>> | undefined;
@@ -225,7 +332,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Runni
       for (const connection of connections) connection.disconnect();
       // BullMQ's own blocking connections too. Not awaited: a connection cut while it waited to
       // reconnect never reports its end.
-      for (const worker of workers) void worker.disconnect().catch(() => undefined);
+      for (const worker of currentWorkers()) void worker.disconnect().catch(() => undefined);
     }
     if (heartbeat) {
       const stopping = heartbeat.stop();
@@ -248,7 +355,8 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Runni
   const shutdown = async (): Promise<ShutdownReport> => {
     closing = true;
     const graceMs = settings.workers.shutdownGraceMs;
-    const closed = Promise.allSettled(workers.map((worker) => worker.close()));
+    clearInterval(liveness);
+    const closed = Promise.allSettled([...currentWorkers().map((worker) => worker.close()), ...retiring]);
     // With Redis gone and no job running, there is nothing left to wait for.
     const outcome = await waitUntil(closed, graceMs, () => redis.status !== 'ready' && running === 0);
     const drained = outcome === 'done';
@@ -290,7 +398,8 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Runni
     });
   } catch (error) {
     closing = true;
-    await within(Promise.allSettled(workers.map((worker) => worker.close(true))), cleanupBoundMs);
+    clearInterval(liveness);
+    await within(Promise.allSettled(currentWorkers().map((worker) => worker.close(true))), cleanupBoundMs);
     await cleanUp(false);
     throw error;
   }
@@ -307,6 +416,9 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Runni
     serves,
     providers,
     close,
+    get restarts() {
+      return restarts;
+    },
     async stop() {
       const { message, abandonedJobs, reason } = await close();
       if (message) log.warn({ workerId, reason, abandonedJobs }, message);

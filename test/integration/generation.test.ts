@@ -1,6 +1,7 @@
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RequestFailedError, ValidationError } from '../../src/shared/errors.js';
+import { duplicateRedis } from '../../src/shared/redis.js';
 import { createHarness, type Harness, mockInstances } from '../support/generation-harness.js';
 
 let harness: Harness;
@@ -117,7 +118,7 @@ describe('generation through the queue', () => {
     const name = harness.keys.generationQueue('mock-a');
     const queue = new Queue(name, { connection: harness.redis, prefix: harness.keys.bullPrefix });
     const events = new QueueEvents(name, {
-      connection: harness.redis.duplicate({ maxRetriesPerRequest: null }),
+      connection: duplicateRedis(harness.redis, { role: 'blocking' }),
       prefix: harness.keys.bullPrefix,
     });
     await events.waitUntilReady();
@@ -142,7 +143,7 @@ describe('generation through the queue', () => {
         received.push(job.data);
       },
       {
-        connection: harness.redis.duplicate({ maxRetriesPerRequest: null }),
+        connection: duplicateRedis(harness.redis, { role: 'blocking' }),
         prefix: harness.keys.bullPrefix,
       },
     );

@@ -7,6 +7,7 @@ import { IngestionClient } from '../../src/producer/ingestion-client.js';
 import { agentJobOptions } from '../../src/shared/job-options.js';
 import { LanceDbStore } from '../../src/shared/knowledge/lancedb/lancedb-store.js';
 import { createLogger } from '../../src/shared/log.js';
+import { duplicateRedis } from '../../src/shared/redis.js';
 import type { ContinuationJob } from '../../src/shared/requests/continuations.js';
 import { startIngestionWorkers } from '../../src/workers/ingestion/start-ingestion-workers.js';
 import { createHarness, type Harness, mockInstances } from '../support/generation-harness.js';
@@ -26,7 +27,7 @@ describe('finished jobs of every queue kind are trimmed', () => {
       providers: mockInstances('m'),
       workers: { keepCompleted: keep, keepFailed: keep },
     });
-    const connection = harness.redis.duplicate({ maxRetriesPerRequest: null });
+    const connection = duplicateRedis(harness.redis, { role: 'blocking' });
     const received: ContinuationJob[] = [];
     const consumer = new Worker<ContinuationJob>(
       'next',
@@ -118,7 +119,7 @@ describe('finished jobs of every queue kind are trimmed', () => {
     }
 
     const agents = new Queue(keys.agentQueue, { connection: redis, prefix: keys.bullPrefix });
-    const connection = redis.duplicate({ maxRetriesPerRequest: null });
+    const connection = duplicateRedis(redis, { role: 'blocking' });
     let processed = 0;
     const agentWorker = new Worker(
       keys.agentQueue,

@@ -29,6 +29,9 @@ describe('routing plans from the fleet', () => {
       REDIS_URL: harness.settings.redis.url,
       ATLAS_PREFIX: harness.settings.redis.prefix,
       ATLAS_CONFIG: config,
+      ...(harness.settings.redis.cluster
+        ? { ATLAS_REDIS_CLUSTER: harness.settings.redis.cluster.join(',') }
+        : {}),
     };
     const first: string[] = [];
     for (let i = 0; i < 6; i++) {

@@ -4,7 +4,7 @@ import { AtlasClient } from '../../src/producer/atlas-client.js';
 import { loadSettings } from '../../src/shared/config/settings.js';
 import { createLogger } from '../../src/shared/log.js';
 import { startWorkers, type WorkerFleet } from '../../src/workers/generation/start-workers.js';
-import { connect, deletePrefix, freshPrefix, redisUrl } from '../support/redis.js';
+import { connect, deletePrefix, freshPrefix, redisTarget, redisUrl } from '../support/redis.js';
 import { spawnWorker, type WorkerProcess } from '../support/spawn-worker.js';
 
 const prefix = freshPrefix('durable');
@@ -14,7 +14,7 @@ const settings = loadSettings({
   env: {},
   configPath: undefined,
   overrides: {
-    redis: { url: redisUrl(), prefix },
+    redis: { ...redisTarget(), prefix },
     providers: {
       mock: {
         type: 'mock',

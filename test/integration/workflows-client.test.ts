@@ -14,7 +14,7 @@ import { type AgentWorkers, startAgentWorkers } from '../../src/workers/agents/s
 import { startWorkers, type WorkerFleet } from '../../src/workers/generation/start-workers.js';
 import { type AnthropicFake, startAnthropicFake } from '../fakes/anthropic-fake.js';
 import { type OpenAIFake, startOpenAIFake, type ToolScript } from '../fakes/openai-fake.js';
-import { connect, deletePrefix, freshPrefix, redisUrl } from '../support/redis.js';
+import { connect, deletePrefix, freshPrefix, redisTarget, redisUrl } from '../support/redis.js';
 
 const redis = connect();
 const prefix = freshPrefix('wfc');
@@ -108,7 +108,7 @@ function settingsFor(testPrefix: string, agents: Record<string, unknown> = {}): 
     env: {},
     configPath: undefined,
     overrides: {
-      redis: { url: redisUrl(), prefix: testPrefix },
+      redis: { ...redisTarget(), prefix: testPrefix },
       providers: {
         mock: {
           type: 'mock',
@@ -427,7 +427,7 @@ describe('a tool agent through the OpenAI and Anthropic fakes', () => {
       env: {},
       configPath: undefined,
       overrides: {
-        redis: { url: redisUrl(), prefix: fakePrefix },
+        redis: { ...redisTarget(), prefix: fakePrefix },
         providers: {
           oai: { type: 'openai', baseURL: openai.baseURL, apiKeyEnv: 'ATLAS_TEST_WFC_OPENAI_KEY' },
           ant: { type: 'anthropic', baseURL: anthropic.url, apiKeyEnv: 'ATLAS_TEST_WFC_ANTHROPIC_KEY' },

@@ -14,7 +14,7 @@ import {
   startWorkers,
   type WorkerFleet,
 } from '../../src/workers/generation/start-workers.js';
-import { connect, deletePrefix, freshPrefix, redisUrl } from './redis.js';
+import { connect, deletePrefix, freshPrefix, redisTarget } from './redis.js';
 import { SwitchableProvider } from './switchable-provider.js';
 
 /** Settings fit for tests: a prefix of their own and short timings, so faults show within a second. */
@@ -23,7 +23,7 @@ export function testSettings(overrides: FileSettings = {}, label = 'gen'): Setti
     env: {},
     configPath: undefined,
     overrides: {
-      redis: { url: redisUrl(), prefix: freshPrefix(label) },
+      redis: { ...redisTarget(), prefix: freshPrefix(label) },
       log: { level: 'silent' },
       ...overrides,
       workers: {

@@ -1,11 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { startRedisServer } from '../../src/cli/local-redis.js';
+import { startLocalCluster } from './redis-cluster.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     redisUrl: string;
     redisServer: string;
+    /** Comma-separated node URLs when the run is on a Redis Cluster (ATLAS_TEST_CLUSTER=1), else ''. */
+    redisCluster: string;
   }
 }
 
@@ -14,6 +17,8 @@ declare module 'vitest' {
  * a container when a Docker engine answers; otherwise one line saying what to install.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  project.provide('redisCluster', '');
+  if (process.env['ATLAS_TEST_CLUSTER'] === '1') return startCluster(project);
   const fromEnv = process.env['REDIS_URL'];
   if (fromEnv) {
     project.provide('redisUrl', fromEnv);
@@ -22,6 +27,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   if (spawnSync('redis-server', ['--version']).status === 0) return startOwnServer(project);
   return startContainer(project);
+}
+
+/** A local three-node Redis Cluster for the whole run; test files then use hash-tagged prefixes. */
+async function startCluster(project: TestProject): Promise<() => Promise<void>> {
+  const cluster = await startLocalCluster();
+  project.provide('redisUrl', cluster.urls[0]!);
+  project.provide('redisServer', 'cluster');
+  project.provide('redisCluster', cluster.urls.join(','));
+  return () => cluster.stop();
 }
 
 async function startOwnServer(project: TestProject): Promise<() => Promise<void>> {

@@ -31,7 +31,7 @@ export async function runDemo(context: CliContext): Promise<void> {
   );
   const knowledgeDirectory = mkdtempSync(join(tmpdir(), 'atlas-demo-knowledge-'));
   const settings = demoSettings(redisHandle.url, knowledgeDirectory);
-  const redis = createRedis(settings.redis.url);
+  const redis = createRedis(settings.redis);
   const log = createLogger({ level: 'silent' });
   const workers = await startWorkers({ settings, concurrency: 20, log });
   const ingestionWorkers = await startIngestionWorkers({ settings, log });

@@ -8,7 +8,7 @@ import { openRuntime } from '../runtime.js';
 
 export async function runDoctor(options: { json?: boolean }, context: CliContext): Promise<void> {
   const runtime = await openRuntime({ startRedisIfMissing: false, context });
-  const redis = createRedis(runtime.settings.redis.url);
+  const redis = createRedis(runtime.settings.redis);
   const keys = createKeys(runtime.settings.redis.prefix);
   const queues = new GenerationQueues(redis, keys, runtime.settings.workers);
   try {

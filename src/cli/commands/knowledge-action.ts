@@ -17,7 +17,7 @@ export async function runIngest(
 ): Promise<void> {
   const runtime = await openRuntime({ startRedisIfMissing: true, context });
   const client = new AtlasClient({ settings: runtime.settings });
-  const redis = createRedis(runtime.settings.redis.url);
+  const redis = createRedis(runtime.settings.redis);
   let workers: Awaited<ReturnType<typeof startIngestionWorkers>> | undefined;
   try {
     const batch = await client.knowledge.ingest(sources, {

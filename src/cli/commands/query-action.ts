@@ -110,7 +110,7 @@ export async function workersIfNoneServe(
   log: Logger,
   context: CliContext,
 ): Promise<WorkerFleet | undefined> {
-  const redis = createRedis(settings.redis.url);
+  const redis = createRedis(settings.redis);
   try {
     const health = await readFleetHealth(redis, createKeys(settings.redis.prefix), instances);
     if (health.some((instance) => instance.liveWorkers > 0)) return undefined;

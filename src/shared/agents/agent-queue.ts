@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
+import type { Redis } from '../redis.js';
 import type { AgentStepJob } from './start-run.js';
 
 /** Job id of a run's deadline watch: a delayed step that fails the run if it is still going at its deadline. */

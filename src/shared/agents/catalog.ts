@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Tool } from '../jobs.js';
 import type { Keys } from '../keys.js';
+import type { Redis } from '../redis.js';
 
 /** What one agent worker serves: published with its heartbeat, read by `atlas tools`, `atlas workflow list` and starts. */
 export interface AgentCatalog {

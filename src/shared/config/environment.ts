@@ -24,6 +24,7 @@ interface Variable {
 export const environmentVariables: readonly Variable[] = [
   { name: 'REDIS_URL', path: ['redis', 'url'], type: { kind: 'text' } },
   { name: 'ATLAS_PREFIX', path: ['redis', 'prefix'], type: { kind: 'text' } },
+  { name: 'ATLAS_REDIS_CLUSTER', path: ['redis', 'cluster'], type: { kind: 'list' } },
   { name: 'ATLAS_PROVIDERS', path: ['providerOrder'], type: { kind: 'list' } },
   {
     name: 'ATLAS_PROVIDER_STRATEGY',

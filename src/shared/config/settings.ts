@@ -27,9 +27,42 @@ const redisSchema = z
       .string()
       .regex(/^[A-Za-z0-9_{}.-]+$/, "expected letters, digits, '_', '-', '.', or a {hash tag}")
       .default('atlas'),
+    /**
+     * Node URLs of a Redis Cluster (any reachable ones; the client finds the rest). When given, Atlas
+     * connects to the Cluster instead of `url`, and the prefix must carry a `{hash tag}`.
+     * Environment: ATLAS_REDIS_CLUSTER (commas or spaces).
+     */
+    cluster: z
+      .array(
+        z.string().refine((value) => /^rediss?:\/\/[^/]/.test(value) && URL.canParse(value), {
+          message: 'expected a node URL such as redis://10.0.0.1:6379',
+        }),
+      )
+      .min(1)
+      .optional(),
   })
   .strict()
+  .superRefine((redis, context) => {
+    if (redis.cluster && !hasHashTag(redis.prefix)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['prefix'],
+        message: `on Redis Cluster the prefix needs a {hash tag} (such as '{${redis.prefix.replace(/[{}]/g, '') || 'atlas'}}') so every key of a queue lands in one slot`,
+      });
+    }
+  })
   .prefault({});
+
+/**
+ * True when Redis Cluster would hash keys starting with `prefix` by a tag: the text between the first
+ * `{` and the first `}` after it, when not empty.
+ */
+export function hasHashTag(prefix: string): boolean {
+  const open = prefix.indexOf('{');
+  if (open === -1) return false;
+  const close = prefix.indexOf('}', open + 1);
+  return close > open + 1;
+}
 
 const generationSchema = z
   .object({
@@ -64,6 +97,12 @@ const workersSchema = z
     stalledIntervalMs: timerMs({ positive: true }).default(30_000),
     /** How often a worker refreshes its heartbeat. @default 1000 */
     heartbeatIntervalMs: timerMs({ positive: true }).default(1_000),
+    /**
+     * How often each worker proves it consumes: a BullMQ worker with jobs waiting in its queue, a free
+     * slot, no rate limit, and no job taken for this long (say, after a Redis restart it never recovered
+     * from) is replaced by a new one. @default 5000
+     */
+    livenessCheckMs: timerMs({ positive: true }).default(5_000),
     /** On SIGTERM, how long running jobs may take to finish before the process exits anyway. @default 10000 */
     shutdownGraceMs: timerMs().default(10_000),
     /** Finished BullMQ jobs kept, of every queue, by age in seconds and by count. */
@@ -177,7 +216,8 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   const result = settingsSchema.safeParse(merged);
   if (!result.success) {
     const path = result.error.issues[0]!.path.map(String).join('.');
-    const fromEnvironment = sources.get(path);
+    // A list's item (`redis.cluster.0`) came from the variable that set the list.
+    const fromEnvironment = sources.get(path) ?? sources.get(path.replace(/\.\d+$/, ''));
     const inOverrides = path
       .split('.')
       .reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], overrides);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
+import type { Redis } from '../redis.js';
 import { runScript } from '../run-script.js';
 
 /** What the registry keeps of one document of a collection. */

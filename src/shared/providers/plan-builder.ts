@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { Settings } from '../config/settings.js';
 import { isUnhealthy, readFleetHealth } from '../fleet-health.js';
 import type { ParsedGenerationRequest } from '../jobs.js';
 import type { Keys } from '../keys.js';
+import type { Redis } from '../redis.js';
 import type { GenerationQueues } from '../requests/generation-queues.js';
 import { requirementsForTask } from './capabilities.js';
 import { ProviderRegistry } from './registry.js';

@@ -1,11 +1,11 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import * as z from 'zod';
 import type { WorkerSettings } from '../config/settings.js';
 import { errorKinds } from '../errors.js';
 import { continuationJobOptions } from '../job-options.js';
 import { generationResultSchema } from '../jobs.js';
 import type { Keys } from '../keys.js';
+import type { Redis } from '../redis.js';
 import { isTerminal, type RequestRecord } from './request-store.js';
 
 /**

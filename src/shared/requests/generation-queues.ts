@@ -1,9 +1,9 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { WorkerSettings } from '../config/settings.js';
 import { generationJobOptions } from '../job-options.js';
 import type { GenerationJob } from '../jobs.js';
 import type { Keys } from '../keys.js';
+import type { Redis } from '../redis.js';
 
 /** The generation queues of every instance, opened on first use and shared by everything in a process. */
 export class GenerationQueues {

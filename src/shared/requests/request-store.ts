@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { SerializedError } from '../errors.js';
 import type { GenerationResult, Hop, ParsedGenerationRequest } from '../jobs.js';
 import type { Keys } from '../keys.js';
 import type { PlanStep } from '../providers/strategies.js';
+import type { Redis } from '../redis.js';
 import { runScript } from '../run-script.js';
 import { decodeEvent, encodeEvent, type RequestEvent } from './request-events.js';
 import {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Settings } from '../config/settings.js';
 import type { GenerationRequest } from '../jobs.js';
 import type { Keys } from '../keys.js';
 import { PlanBuilder } from '../providers/plan-builder.js';
 import type { PlanStep } from '../providers/strategies.js';
+import type { Redis } from '../redis.js';
 import { validateRequest } from '../validate-request.js';
 import { GenerationQueues } from './generation-queues.js';
 import type { RequestStore } from './request-store.js';

@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { Settings } from '../../shared/config/settings.js';
 import type { Keys } from '../../shared/keys.js';
 import type { Logger } from '../../shared/log.js';
+import type { Redis } from '../../shared/redis.js';
 import type { ContinuationQueues } from '../../shared/requests/continuations.js';
 import type { GenerationQueues } from '../../shared/requests/generation-queues.js';
 import type { RequestStore } from '../../shared/requests/request-store.js';

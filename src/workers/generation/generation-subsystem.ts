@@ -1,4 +1,3 @@
-import type { Worker } from 'bullmq';
 import type { Settings } from '../../shared/config/settings.js';
 import { ValidationError } from '../../shared/errors.js';
 import type { GenerationJob } from '../../shared/jobs.js';
@@ -55,9 +54,9 @@ export function generationSubsystem(options: GenerationSubsystemOptions): Subsys
           breaker: host.breakers.get(instance),
         });
         const rateLimit = instanceSettings.rateLimit;
-        const worker: Worker<GenerationJob> = host.worker<GenerationJob>(
+        host.worker<GenerationJob>(
           keys.generationQueue(instance),
-          (job) => processor.process(job, worker),
+          (job, _token, worker) => processor.process(job, worker),
           {
             concurrency: options.concurrency ?? 10,
             ...(rateLimit ? { limiter: { max: rateLimit.max, duration: rateLimit.durationMs } } : {}),
