@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { scrub } from '../shared/secrets.js';
+import { registerChatCommand } from './commands/chat.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerKnowledgeCommands } from './commands/knowledge.js';
@@ -33,6 +34,7 @@ export function buildProgram(context: CliContext = processContext()): Command {
   registerProvidersCommand(program, context);
   registerModelsCommand(program, context);
   registerKnowledgeCommands(program, context);
+  registerChatCommand(program, context);
   registerDemoCommand(program, context);
   registerWorkflowCommands(program, context);
   registerServeCommand(program, context);
