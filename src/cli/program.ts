@@ -64,8 +64,7 @@ export async function runCli(argv: string[], given: CliContext = processContext(
 /** The context with everything written through it scrubbed of registered secrets (an echoed API key). */
 function scrubbedContext(context: CliContext): CliContext {
   return {
-    env: context.env,
-    progress: context.progress,
+    ...context,
     print: (line) => context.print(line === undefined ? undefined : scrub(line)),
     write: (text) => context.write(scrub(text)),
     warn: (line) => context.warn(scrub(line)),

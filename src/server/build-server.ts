@@ -37,7 +37,14 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Bui
   const settings = options.settings ?? loadSettings();
   const log = options.log ?? createLogger({ level: settings.log.level, name: 'atlas-server' });
   for (const token of settings.server.tokens) registerSecret(token);
-  const app = Fastify({ logger: false, bodyLimit: settings.server.bodyLimitBytes, return503OnClosing: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: settings.server.bodyLimitBytes,
+    return503OnClosing: true,
+    // Streams being followed (SSE) hold their connections open: closing the server ends them rather than
+    // waiting for them.
+    forceCloseConnections: true,
+  });
   const redis = createRedis(settings.redis.url, { name: 'atlas-server' });
   const keys = createKeys(settings.redis.prefix);
   const client = new AtlasClient({ settings });

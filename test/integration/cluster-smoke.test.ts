@@ -78,7 +78,7 @@ describe('on Redis Cluster', () => {
       async () => rmSync(folder, { recursive: true, force: true }),
       async () => rmSync(storeDir, { recursive: true, force: true }),
     );
-    const batch = await client.ingest([folder], { collection: 'smoke' });
+    const batch = await client.ingest([folder], { collection: 'smoke', roots: [folder] });
     const summary = await client.wait(batch.batchId);
     expect(summary).toMatchObject({ added: 2, failed: 0 });
     expect(await store.count('smoke')).toBe(summary.chunks);

@@ -52,7 +52,7 @@ const expected: Record<string, RegExp[]> = {
     /\{type: \{\$in: \["csv", "jsonl"\]\}\} +→ events\.jsonl, prices\.csv, regions\.csv/,
     /\{\$and: \[\{source: "faq\.txt"\}, \{version: 1\}\]\} +→ faq\.txt$/m,
     /\{\$not_contains: "Redis"\} +→ breakers\.md, events\.jsonl, faq\.txt \(v2\), prices\.csv, queues\.md, regions\.csv/,
-    /a wrong filter: where\.rows\.\$gt: expected a number/,
+    /a wrong filter: where\.rows\.\$gt: expected a finite number/,
   ],
   '20_tool_agent.ts': [
     /: completed/,

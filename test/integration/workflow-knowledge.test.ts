@@ -87,7 +87,11 @@ beforeAll(async () => {
   ingestion = await startIngestionWorkers({ settings, log: silent });
   agents = await startAgentWorkers({ settings, log: silent, workflows: [lookup] });
   client = new AtlasClient({ settings });
-  const batch = await client.knowledge.ingest([docs], { collection: 'handbook', chunker: 'markdown' });
+  const batch = await client.knowledge.ingest([docs], {
+    collection: 'handbook',
+    chunker: 'markdown',
+    roots: [docs],
+  });
   await client.knowledge.wait(batch.batchId);
 });
 

@@ -205,7 +205,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosCounts> {
       const collection = `chaos-${index}`;
       for (let attempt = 0; ; attempt++) {
         try {
-          const batch = await ingestion.ingest([docs], { collection, chunkSize: 128 });
+          const batch = await ingestion.ingest([docs], { collection, chunkSize: 128, roots: [docs] });
           batchIds.push({ collection, batchId: batch.batchId });
           break;
         } catch (error) {
