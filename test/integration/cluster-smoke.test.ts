@@ -3,13 +3,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { AtlasClient } from '../../src/producer/atlas-client.js';
 import { IngestionClient } from '../../src/producer/ingestion-client.js';
+import { defineWorkflow, END } from '../../src/shared/agents/workflow.js';
 import { loadSettings, type Settings } from '../../src/shared/config/settings.js';
 import { createKeys } from '../../src/shared/keys.js';
 import { LanceDbStore } from '../../src/shared/knowledge/lancedb/lancedb-store.js';
 import { createLogger } from '../../src/shared/log.js';
 import { createRedis, deletePrefix, keySlot, type Redis, scanKeys } from '../../src/shared/redis.js';
+import { startAgentWorkers } from '../../src/workers/agents/start-agent-workers.js';
 import { startWorkers, type WorkerFleet } from '../../src/workers/generation/start-workers.js';
 import {
   type IngestionWorkers,
@@ -82,6 +85,41 @@ describe('on Redis Cluster', () => {
     const summary = await client.wait(batch.batchId);
     expect(summary).toMatchObject({ added: 2, failed: 0 });
     expect(await store.count('smoke')).toBe(summary.chunks);
+  });
+
+  it('runs a workflow that waits for a person, resumed by a signal', async () => {
+    const approval = defineWorkflow({
+      name: 'approval',
+      version: 1,
+      state: z.object({ log: z.array(z.string()).default([]) }),
+      start: 'prepare',
+      nodes: {
+        prepare: { kind: 'function', run: (state) => ({ log: [...state.log, 'prepared'] }) },
+        ask: {
+          kind: 'human',
+          data: z.object({ approved: z.boolean() }),
+          resume: (state, data) => ({
+            log: [...state.log, `approved:${(data as { approved: boolean }).approved}`],
+          }),
+        },
+      },
+      edges: [
+        { from: 'prepare', to: 'ask' },
+        { from: 'ask', to: END },
+      ],
+    });
+    const agents = await startAgentWorkers({ settings, log, workflows: [approval] });
+    const client = new AtlasClient({ settings });
+    cleanups.push(
+      () => client.close(),
+      () => agents.close(),
+    );
+    const { id } = await client.workflows.start('approval', {});
+    for (let tries = 0; tries < 100 && (await client.workflows.get(id))?.status !== 'waiting'; tries++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    await client.workflows.signal(id, { approved: true });
+    const run = await client.workflows.wait(id, { timeoutMs: 10_000 });
+    expect(run).toMatchObject({ status: 'completed', state: { log: ['prepared', 'approved:true'] } });
   });
 
   it('keeps every key it wrote in the one slot of its prefix', async () => {
