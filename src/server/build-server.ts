@@ -14,6 +14,7 @@ import { knowledgeRoutes } from './routes/knowledge-routes.js';
 import { metricsRoute } from './routes/metrics-route.js';
 import { openAiRoutes } from './routes/openai-routes.js';
 import { requestRoutes } from './routes/request-routes.js';
+import { workflowRoutes } from './routes/workflow-routes.js';
 import type { ServerContext } from './server-context.js';
 
 export interface BuildServerOptions {
@@ -98,6 +99,7 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Bui
   requestRoutes(routes, client);
   openAiRoutes(routes, client);
   knowledgeRoutes(routes, client);
+  workflowRoutes(routes, client);
   metricsRoute(routes, context);
   const dashboard = dashboardRoutes(routes, context, check);
   const closeBoard = await mountBullBoard(app, context);
