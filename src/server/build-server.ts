@@ -10,10 +10,12 @@ import { mountBullBoard } from './bull-board.js';
 import { errorReply } from './http-error.js';
 import { RouteTable } from './route-table.js';
 import { dashboardRoutes } from './routes/dashboard-routes.js';
+import { embeddingsRoute } from './routes/embeddings-route.js';
 import { knowledgeRoutes } from './routes/knowledge-routes.js';
 import { metricsRoute } from './routes/metrics-route.js';
 import { openAiRoutes } from './routes/openai-routes.js';
 import { requestRoutes } from './routes/request-routes.js';
+import { workflowRoutes } from './routes/workflow-routes.js';
 import type { ServerContext } from './server-context.js';
 
 export interface BuildServerOptions {
@@ -97,7 +99,9 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Bui
   });
   requestRoutes(routes, client);
   openAiRoutes(routes, client);
+  const embeddings = embeddingsRoute(routes, context);
   knowledgeRoutes(routes, client);
+  workflowRoutes(routes, client);
   metricsRoute(routes, context);
   const dashboard = dashboardRoutes(routes, context, check);
   const closeBoard = await mountBullBoard(app, context);
@@ -117,6 +121,7 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Bui
     async close() {
       await app.close();
       await dashboard.close();
+      embeddings.close();
       await closeBoard();
       await client.close();
       await queues.close();

@@ -33,12 +33,35 @@ export interface DashboardSnapshot {
   transitions: BreakerTransition[];
   requests: DashboardRequest[];
   batches: DashboardBatch[];
-  /** Workflow runs appear once the workflow client is part of the server. */
-  workflows: null;
+  workflows: DashboardRun[];
+}
+
+/** A workflow run with its step timeline. */
+export interface DashboardRun {
+  id: string;
+  workflow: string;
+  version: string;
+  status: string;
+  node: string;
+  createdAt: number;
+  finishedAt?: number;
+  usage: { tokens: number; costUsd: number };
+  error?: string;
+  steps: Array<{
+    node: string;
+    kind: string;
+    branch?: number;
+    provider?: string;
+    model?: string;
+    tokens: number;
+    costUsd: number;
+    ms: number;
+  }>;
 }
 
 const recentPerQueue = 8;
 const recentRequests = 15;
+const recentRuns = 10;
 
 /** Everything the dashboard shows, read from Redis in a few round trips. */
 export class DashboardReader {
@@ -53,12 +76,13 @@ export class DashboardReader {
 
   async read(): Promise<DashboardSnapshot> {
     const { redis, keys, queues, settings } = this.context;
-    const [status, counters, transitions, requests, batches] = await Promise.all([
+    const [status, counters, transitions, requests, batches, workflows] = await Promise.all([
       readFleetStatus(redis, keys, queues, settings),
       readMetricsCounters(redis, keys),
       readBreakerTransitions(redis, keys, 200),
       this.recentRequests(),
       this.recentBatches(),
+      this.recentRuns(),
     ]);
     const attempts = new Map<string, { completed: number; errors: number }>();
     for (const [field, value] of Object.entries(counters.attempts)) {
@@ -78,7 +102,7 @@ export class DashboardReader {
       transitions,
       requests,
       batches,
-      workflows: null,
+      workflows,
     };
   }
 
@@ -122,6 +146,40 @@ export class DashboardReader {
               ...(state.result ? { latencyMs: state.result.latencyMs } : {}),
               hops: state.attempts,
               ...(state.error ? { error: `${state.error.kind}: ${state.error.message}` } : {}),
+            },
+          ]
+        : [],
+    );
+  }
+
+  /** The newest workflow runs, each with its steps. */
+  private async recentRuns(): Promise<DashboardRun[]> {
+    const { workflows } = this.context.client;
+    const runs = await workflows.list({ limit: recentRuns });
+    const views = await Promise.all(runs.map((run) => workflows.get(run.id)));
+    return views.flatMap((run) =>
+      run
+        ? [
+            {
+              id: run.id,
+              workflow: run.workflow,
+              version: run.version,
+              status: run.status,
+              node: run.node,
+              createdAt: run.createdAt,
+              ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
+              usage: run.usage,
+              ...(run.error ? { error: run.error } : {}),
+              steps: run.history.map((step) => ({
+                node: step.node,
+                kind: step.kind,
+                ...(step.branch === undefined ? {} : { branch: step.branch }),
+                ...(step.provider ? { provider: step.provider } : {}),
+                ...(step.model ? { model: step.model } : {}),
+                tokens: step.inputTokens + step.outputTokens,
+                costUsd: step.costUsd,
+                ms: step.ms,
+              })),
             },
           ]
         : [],

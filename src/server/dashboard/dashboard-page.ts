@@ -15,6 +15,7 @@ th { background: #eef0f3; font-weight: 600; } td.n { text-align: right; font-var
 .breaker.open, .status.failed, .status.cancelled { background: #fde0e0; color: #a11c1c; }
 .breaker.half-open, .status.running, .status.queued { background: #fff1cc; color: #8a5a00; }
 .timeline rect.closed { fill: #3aa863; } .timeline rect.open { fill: #d43c3c; } .timeline rect.half-open { fill: #e5a50a; }
+.steps { margin: 0; padding-left: 1rem; font-size: .82rem; } .steps li { list-style: decimal; }
 .hop { font-size: .85rem; } .hop.failed { color: #a11c1c; }
 ul { margin: 0; padding-left: 1.1rem; } .columns { display: grid; grid-template-columns: 2fr 1fr; gap: 1.2rem; }
 `;
@@ -38,7 +39,8 @@ export function dashboardPage(prefix: string): string {
 </div>
 <h2>Ingestion batches</h2>
 <table><thead><tr><th>batch</th><th>collection</th><th>state</th><th>progress</th><th>summary</th></tr></thead><tbody id="batches"></tbody></table>
-<h2>Workflow runs</h2><p class="muted">Workflow runs show here once the workflow client is part of the server.</p>
+<h2>Workflow runs</h2>
+<table><thead><tr><th>run</th><th>workflow</th><th>status</th><th>tokens</th><th>cost</th><th>created</th><th>steps: node, provider/model, tokens, cost, ms</th></tr></thead><tbody id="runs"></tbody></table>
 <script>${dashboardScript}</script>
 </body></html>`;
 }

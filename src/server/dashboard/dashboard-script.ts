@@ -61,6 +61,12 @@ function render(data) {
     '<tr><td class="id">' + escape(b.batchId.slice(0, 8)) + '</td><td>' + escape(b.collection) + '</td><td>' + escape(b.state) + '</td>' +
     '<td><progress max="' + b.total + '" value="' + b.done + '"></progress> ' + b.done + '/' + b.total + '</td>' +
     '<td>' + (b.summary ? 'added ' + b.summary.added + ', updated ' + b.summary.updated + ', skipped ' + b.summary.skipped + ', failed ' + b.summary.failed : '') + '</td></tr>').join('') || '<tr><td colspan="5" class="muted">no batches yet</td></tr>';
+  document.getElementById('runs').innerHTML = (data.workflows || []).map((w) =>
+    '<tr data-run="' + escape(w.id) + '"><td class="id" title="' + escape(w.id) + '">' + escape(w.id.slice(0, 8)) + '</td><td>' + escape(w.workflow) + '@' + escape(w.version) + '</td>' +
+    '<td><span class="status ' + escape(w.status) + '">' + escape(w.status) + '</span>' + (w.status === 'running' || w.status === 'waiting' ? ' <span class="muted">at ' + escape(w.node) + '</span>' : '') + (w.error ? ' <span class="muted">' + escape(w.error) + '</span>' : '') + '</td>' +
+    '<td class="n">' + w.usage.tokens + '</td><td class="n">$' + w.usage.costUsd.toFixed(4) + '</td><td class="muted">' + ago(w.createdAt, data.at) + '</td>' +
+    '<td><ol class="steps">' + w.steps.map((s) => '<li class="step">' + escape(s.node) + (s.branch === undefined ? '' : '[' + s.branch + ']') + ' <span class="muted">' + escape(s.kind) + '</span>' +
+      (s.provider ? ' ' + escape(s.provider) + (s.model ? '/' + escape(s.model) : '') : '') + ' · ' + s.tokens + ' tok · $' + s.costUsd.toFixed(4) + ' · ' + s.ms + ' ms</li>').join('') + '</ol></td></tr>').join('') || '<tr><td colspan="7" class="muted">no workflow runs yet</td></tr>';
 }
 
 async function refresh() {

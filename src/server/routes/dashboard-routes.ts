@@ -22,7 +22,8 @@ export function dashboardRoutes(
   routes.add({
     method: 'GET',
     url: '/',
-    summary: 'The dashboard: queues, breakers over time, recent requests with hops, ingestion batches; live.',
+    summary:
+      'The dashboard: queues, breakers over time, recent requests with hops, ingestion batches, workflow runs with their steps; live.',
     tag,
     produces: 'text/html',
     handler: ({ reply }) =>
