@@ -19,7 +19,10 @@ const knowledgeDirectory = mkdtempSync(join(tmpdir(), 'atlas-bench-retrieval-'))
 const corpora: RetrievalCorpus[] = [readmeRetrievalCorpus()];
 const nodejs = nodejsRetrievalCorpus();
 if (nodejs) corpora.push(nodejs);
-else console.log('Node.js API corpus skipped: nodejs-doc is not installed (see bench/retrieval/evaluate-retrieval.ts)');
+else
+  console.log(
+    'Node.js API corpus skipped: nodejs-doc is not installed (see bench/retrieval/evaluate-retrieval.ts)',
+  );
 try {
   const settings = benchSettings(redis.url, prefix, {
     providers: { mock: { type: 'mock' } },

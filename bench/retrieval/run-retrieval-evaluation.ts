@@ -56,7 +56,13 @@ export async function runRetrievalEvaluation(
       );
     }
     scores.push(await score('bm25', queries, await bm25Ranker(corpus.documents, settings)));
-    return { corpus: corpus.name, documents: corpus.documents.length, queries: queries.length, summary, scores };
+    return {
+      corpus: corpus.name,
+      documents: corpus.documents.length,
+      queries: queries.length,
+      summary,
+      scores,
+    };
   } finally {
     await workers.close();
     await client.close();

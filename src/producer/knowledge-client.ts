@@ -7,7 +7,13 @@ import type { Keys } from '../shared/keys.js';
 import { type DocumentEntry, DocumentRegistry } from '../shared/knowledge/document-registry.js';
 import { createEmbedder } from '../shared/knowledge/embedder.js';
 import type { IngestOptions, IngestSummary } from '../shared/knowledge/ingest-jobs.js';
-import type { SearchHit, SearchMode, VectorStore } from '../shared/knowledge/vector-store.js';
+import {
+  type FusionWeights,
+  fusionWeights,
+  type SearchHit,
+  type SearchMode,
+  type VectorStore,
+} from '../shared/knowledge/vector-store.js';
 import { validateWhere, validateWhereDocument } from '../shared/knowledge/where-filter.js';
 import { providerFromSettings } from '../shared/providers/create-provider.js';
 import type { Provider } from '../shared/providers/provider.js';
@@ -100,6 +106,7 @@ export class KnowledgeClient {
       request.whereDocument === undefined ? undefined : validateWhereDocument(request.whereDocument);
     const store = await this.storeOf();
     let vector: number[] | undefined;
+    let fusion: FusionWeights | undefined;
     if (mode !== 'keyword') {
       const embedder = createEmbedder(
         { settings: this.settings, provider: (name) => this.providers.get(name) },
@@ -107,6 +114,7 @@ export class KnowledgeClient {
       );
       const model = embedder.model;
       [vector] = await embedder.embed([query]);
+      fusion = fusionWeights(embedder.kind);
       // Checks the collection exists and was built with this embedder: vectors of two models never mix.
       await store.ensureCollection(
         { name: request.collection, embeddingModel: model, dimensions: vector?.length ?? 0 },
@@ -118,6 +126,7 @@ export class KnowledgeClient {
       k: request.k ?? 5,
       query,
       ...(vector ? { vector } : {}),
+      ...(mode === 'hybrid' && fusion ? { fusion } : {}),
       ...(where ? { where } : {}),
       ...(whereDocument ? { whereDocument } : {}),
     });
