@@ -1,5 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve, sep } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import MiniSearch from 'minisearch';
 import type { Settings } from '../../src/shared/config/settings.js';
 import { chunkDocument } from '../../src/shared/knowledge/chunk-document.js';
@@ -25,10 +27,84 @@ export interface CorpusDocument {
   path: string;
 }
 
-const queriesFile = new URL('./queries.json', import.meta.url);
+/** A labelled corpus: its documents, its queries, and how a hit names its document. */
+export interface RetrievalCorpus {
+  /** Shown in the figures. */
+  name: string;
+  /** The collection it is ingested into. */
+  collection: string;
+  documents: CorpusDocument[];
+  queries: LabelledQuery[];
+  /** The folders its files are read from. */
+  roots: string[];
+  documentOfHit(hit: SearchHit): string;
+  /** Removes what building the corpus wrote. */
+  dispose(): void;
+}
 
-export function labelledQueries(): LabelledQuery[] {
-  return (JSON.parse(readFileSync(queriesFile, 'utf8')) as { queries: LabelledQuery[] }).queries;
+export function labelledQueries(file = 'queries.json'): LabelledQuery[] {
+  const url = new URL(`./${file}`, import.meta.url);
+  return (JSON.parse(readFileSync(url, 'utf8')) as { queries: LabelledQuery[] }).queries;
+}
+
+/** The package README corpus (corpus-packages.json, queries.json). */
+export function readmeRetrievalCorpus(): RetrievalCorpus {
+  return {
+    name: 'READMEs',
+    collection: 'readmes',
+    documents: readmeCorpus(),
+    queries: labelledQueries(),
+    roots: [],
+    documentOfHit,
+    dispose() {},
+  };
+}
+
+/**
+ * Where Debian's nodejs-doc put the Node.js API reference: `ATLAS_NODEJS_DOC`, the package's own folder,
+ * or `.atlas/nodejs-doc` where `.ci/run` unpacks the package without installing it (installing it would
+ * replace a Node.js not from Debian).
+ */
+export function nodejsDocFolder(): string | undefined {
+  const candidates = [
+    process.env['ATLAS_NODEJS_DOC'],
+    '/usr/share/doc/nodejs/api',
+    resolve('.atlas/nodejs-doc/usr/share/doc/nodejs/api'),
+  ];
+  return candidates.find((folder) => folder && existsSync(join(folder, 'fs.md.gz')));
+}
+
+/**
+ * The Node.js API reference corpus (nodejs-corpus.json, nodejs-queries.json): each page unpacked into a
+ * temporary folder as `<page>.md`. `pages` keeps a subset, with the queries whose documents it holds
+ * (labels outside it dropped). Undefined when the docs are not installed.
+ */
+export function nodejsRetrievalCorpus(pages?: readonly string[]): RetrievalCorpus | undefined {
+  const folder = nodejsDocFolder();
+  if (!folder) return undefined;
+  const all = (
+    JSON.parse(readFileSync(new URL('./nodejs-corpus.json', import.meta.url), 'utf8')) as { pages: string[] }
+  ).pages;
+  const kept = pages ? all.filter((page) => pages.includes(page)) : all;
+  const unpacked = mkdtempSync(join(tmpdir(), 'atlas-nodejs-doc-'));
+  const documents = kept.map((page) => {
+    const path = join(unpacked, `${page}.md`);
+    writeFileSync(path, gunzipSync(readFileSync(join(folder, `${page}.md.gz`))));
+    return { name: page, path };
+  });
+  const queries = labelledQueries('nodejs-queries.json').flatMap(({ query, relevant }) => {
+    const inside = Object.entries(relevant).filter(([page]) => kept.includes(page));
+    return inside.some(([, grade]) => grade === 2) ? [{ query, relevant: Object.fromEntries(inside) }] : [];
+  });
+  return {
+    name: pages ? `Node.js API (${kept.length} pages)` : 'Node.js API',
+    collection: 'nodejs',
+    documents,
+    queries,
+    roots: [unpacked],
+    documentOfHit: (hit) => basename(String(hit.metadata['source'])).replace(/\.md$/, ''),
+    dispose: () => rmSync(unpacked, { recursive: true, force: true }),
+  };
 }
 
 const corpusFile = new URL('./corpus-packages.json', import.meta.url);

@@ -6,16 +6,15 @@ import { createLogger } from '../../src/shared/log.js';
 import { startIngestionWorkers } from '../../src/workers/ingestion/start-ingestion-workers.js';
 import {
   bm25Ranker,
-  type CorpusDocument,
-  documentOfHit,
-  labelledQueries,
   type ModeScore,
+  type RetrievalCorpus,
   rankDocuments,
-  readmeCorpus,
+  readmeRetrievalCorpus,
   score,
 } from './evaluate-retrieval.js';
 
 export interface RetrievalEvaluation {
+  corpus: string;
   documents: number;
   queries: number;
   summary: IngestSummary;
@@ -27,23 +26,21 @@ const modes: SearchMode[] = ['keyword', 'semantic', 'hybrid'];
 const chunksPerQuery = 50;
 
 /**
- * Ingests the README corpus through the real ingestion queue into `settings`' store, then scores every
+ * Ingests a labelled corpus (the READMEs by default) through the real ingestion queue into `settings`' store, then scores every
  * search mode and a plain BM25 over the same chunks on the labelled queries.
  */
 export async function runRetrievalEvaluation(
   settings: Settings,
-  corpus: CorpusDocument[] = readmeCorpus(),
+  corpus: RetrievalCorpus = readmeRetrievalCorpus(),
 ): Promise<RetrievalEvaluation> {
-  const queries = labelledQueries();
+  const { queries, collection } = corpus;
   const workers = await startIngestionWorkers({ settings, log: createLogger({ level: 'silent' }) });
   const client = new AtlasClient({ settings });
   const knowledge = client.knowledge;
   try {
     const batch = await knowledge.ingest(
-      corpus.map((document) => document.path),
-      { collection: 'readmes' },
-      // The corpus is other packages' READMEs: their own folders are the ones allowed.
-      { rootsFromSources: true },
+      corpus.documents.map((document) => document.path),
+      { collection, ...(corpus.roots.length > 0 ? { roots: corpus.roots } : {}) },
     );
     const summary = await knowledge.wait(batch.batchId);
     const scores: ModeScore[] = [];
@@ -51,15 +48,21 @@ export async function runRetrievalEvaluation(
       scores.push(
         await score(mode, queries, async (query) =>
           rankDocuments(
-            (await knowledge.search(query, { collection: 'readmes', mode, k: chunksPerQuery })).map((hit) =>
-              documentOfHit(hit),
+            (await knowledge.search(query, { collection, mode, k: chunksPerQuery })).map((hit) =>
+              corpus.documentOfHit(hit),
             ),
           ),
         ),
       );
     }
-    scores.push(await score('bm25', queries, await bm25Ranker(corpus, settings)));
-    return { documents: corpus.length, queries: queries.length, summary, scores };
+    scores.push(await score('bm25', queries, await bm25Ranker(corpus.documents, settings)));
+    return {
+      corpus: corpus.name,
+      documents: corpus.documents.length,
+      queries: queries.length,
+      summary,
+      scores,
+    };
   } finally {
     await workers.close();
     await client.close();

@@ -1,6 +1,12 @@
 import { ValidationError } from '../errors.js';
 import { createEmbedder, type EmbedderSources } from './embedder.js';
-import type { SearchHit, SearchMode, VectorStore } from './vector-store.js';
+import {
+  type FusionWeights,
+  fusionWeights,
+  type SearchHit,
+  type SearchMode,
+  type VectorStore,
+} from './vector-store.js';
 import { validateWhere, validateWhereDocument } from './where-filter.js';
 
 export interface SearchRequest {
@@ -48,9 +54,11 @@ export async function searchCollection(
     request.whereDocument === undefined ? undefined : validateWhereDocument(request.whereDocument);
   const store = await sources.store();
   let vector: number[] | undefined;
+  let fusion: FusionWeights | undefined;
   if (mode !== 'keyword') {
     const embedder = createEmbedder(sources, request);
     [vector] = await embedder.embed([query]);
+    fusion = fusionWeights(embedder.kind);
     await store.ensureCollection(
       { name: request.collection, embeddingModel: embedder.model, dimensions: vector?.length ?? 0 },
       { create: false },
@@ -61,6 +69,7 @@ export async function searchCollection(
     k,
     query,
     ...(vector ? { vector } : {}),
+    ...(mode === 'hybrid' && fusion ? { fusion } : {}),
     ...(where ? { where } : {}),
     ...(whereDocument ? { whereDocument } : {}),
   });

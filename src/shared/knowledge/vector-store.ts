@@ -38,6 +38,49 @@ export interface SearchOptions {
   query?: string;
   where?: Where;
   whereDocument?: WhereDocument;
+  /** How hybrid search weighs each side in its reciprocal-rank fusion. @default equal weights */
+  fusion?: FusionWeights;
+}
+
+/** Weights of the two rankings that hybrid search fuses: a hit scores Σ weight / (60 + rank). */
+export interface FusionWeights {
+  keyword: number;
+  semantic: number;
+}
+
+/** The constant of reciprocal-rank fusion (both stores use it). */
+export const rrfK = 60;
+
+/**
+ * Hybrid weights by what the collection's vectors are. A semantic model's embeddings bring meaning the
+ * words do not, so both rankings count alike. The hashing embedder's are lexical: a second, noisier
+ * reading of the same words, so the full-text ranking leads and the vector ranking only breaks ties and
+ * adds near-misses (shared word pieces); at equal weight two lexical signals add noise.
+ */
+export function fusionWeights(kind: 'lexical' | 'semantic'): FusionWeights {
+  return kind === 'lexical' ? { keyword: 1, semantic: 0.5 } : { keyword: 1, semantic: 1 };
+}
+
+/**
+ * Weighted reciprocal-rank fusion of two rankings (best first) into the best `k`, each scored
+ * Σ weight / (rrfK + rank), rank from 1; ties keep the keyword ranking's order.
+ */
+export function fuseRankings(
+  keyword: readonly SearchHit[],
+  semantic: readonly SearchHit[],
+  weights: FusionWeights,
+  k: number,
+): SearchHit[] {
+  const fused = new Map<string, SearchHit>();
+  const add = (hits: readonly SearchHit[], weight: number) =>
+    hits.forEach((hit, index) => {
+      const score = weight / (rrfK + index + 1);
+      const known = fused.get(hit.id);
+      fused.set(hit.id, known ? { ...known, score: known.score + score } : { ...hit, score });
+    });
+  add(keyword, weights.keyword);
+  add(semantic, weights.semantic);
+  return [...fused.values()].sort((a, b) => b.score - a.score).slice(0, k);
 }
 
 /** What a collection was built with: writing another model's vectors into it is an error, never a mix. */
@@ -82,7 +125,7 @@ export interface VectorStore {
   compact?(collection: string): Promise<void>;
   /**
    * The best `k` chunks for a query: `semantic` by the vector, `keyword` by full-text (BM25) on the text,
-   * `hybrid` both fused by reciprocal rank; filtered by `where` and `whereDocument`, best first.
+   * `hybrid` both fused by reciprocal rank, weighted by `fusion`; filtered by `where` and `whereDocument`, best first.
    * An unknown collection is a ValidationError naming it.
    */
   search(collection: string, options: SearchOptions): Promise<SearchHit[]>;

@@ -5,6 +5,7 @@ import { checkCollectionName } from '../collection-name.js';
 import {
   type CollectionInfo,
   type EnsureOptions,
+  fuseRankings,
   hidesSuperseded,
   missingCollection,
   type SearchHit,
@@ -21,7 +22,7 @@ const infoTable = '_atlas_collections';
 /**
  * The embedded store: LanceDB files in a folder, no server. One table per collection; metadata fields
  * become `m_<field>` columns (added as new fields appear) so filters run as SQL; a full-text index on
- * the text serves keyword search, and hybrid search fuses both with reciprocal-rank fusion.
+ * the text serves keyword search, and hybrid search fuses both with weighted reciprocal-rank fusion.
  */
 export class LanceDbStore implements VectorStore {
   private connection: Promise<lancedb.Connection> | undefined;
@@ -178,6 +179,13 @@ export class LanceDbStore implements VectorStore {
     const table = await this.table(collection);
     if (!table) return [];
     const k = options.k ?? 5;
+    if (options.mode === 'hybrid') {
+      // Both rankings of the top 2k + 10, fused here: LanceDB's own RRF reranker takes no weights.
+      const side = (mode: 'keyword' | 'semantic') =>
+        this.search(collection, { ...options, mode, k: overFetch(k) });
+      const [keyword, semantic] = await Promise.all([side('keyword'), side('semantic')]);
+      return fuseRankings(keyword, semantic, options.fusion ?? { keyword: 1, semantic: 1 }, k);
+    }
     const columns = await this.columns(table);
     const filter = toLanceSql(options.where, options.whereDocument, columns);
     if (options.mode !== 'semantic') await this.ensureFullTextIndex(collection, table);
@@ -213,13 +221,7 @@ export class LanceDbStore implements VectorStore {
     // Cosine, as in Qdrant: under L2 a chunk with an all-zero vector (no words) would sit nearer every
     // query than most real matches.
     if (options.mode === 'semantic') return table.vectorSearch(requireVector(options)).distanceType('cosine');
-    if (options.mode === 'keyword') return table.query().fullTextSearch(requireQuery(options));
-    return table
-      .query()
-      .fullTextSearch(requireQuery(options))
-      .nearestTo(requireVector(options))
-      .distanceType('cosine')
-      .rerank(await lancedb.rerankers.RRFReranker.create());
+    return table.query().fullTextSearch(requireQuery(options));
   }
 
   /** Compacts the files and drops old versions; worth running after big ingestions. */
@@ -325,6 +327,5 @@ function requireQuery(options: SearchOptions): string {
 
 function scoreOf(row: Row, mode: SearchOptions['mode']): number {
   if (mode === 'semantic') return -Number(row['_distance']);
-  if (mode === 'keyword') return Number(row['_score']);
-  return Number(row['_relevance_score']);
+  return Number(row['_score']);
 }

@@ -9,7 +9,7 @@ import type {
   StoredChunk,
   VectorStore,
 } from '../vector-store.js';
-import { hidesSuperseded, missingCollection, uuidV5 } from '../vector-store.js';
+import { hidesSuperseded, missingCollection, rrfK, uuidV5 } from '../vector-store.js';
 import type { Scalar, Where, WhereDocument } from '../where-filter.js';
 import { metadataField, type QdrantFilter, textField, toQdrantFilter } from './qdrant-filter.js';
 import { documentTerms, queryTerms } from './sparse-terms.js';
@@ -29,7 +29,7 @@ const sparse = 'bm25';
 /**
  * The scalable store: a Qdrant collection per Atlas collection, with a named dense vector and a
  * BM25-style sparse vector (IDF modifier), payload indexes on the fields filters use, and hybrid
- * search through the Query API (two prefetches fused with RRF).
+ * search through the Query API (two prefetches fused by weighted RRF).
  */
 export class QdrantStore implements VectorStore {
   private readonly client: QdrantClient;
@@ -201,7 +201,13 @@ export class QdrantStore implements VectorStore {
                 { query: denseQuery(), using: dense, limit: k * 4, ...withFilter },
                 { query: sparseQuery(), using: sparse, limit: k * 4, ...withFilter },
               ],
-              query: { fusion: 'rrf' as const },
+              // Weighted RRF (Qdrant 1.16 and later); its k is the same 60 as the embedded store's.
+              query: {
+                rrf: {
+                  k: rrfK,
+                  weights: [options.fusion?.semantic ?? 1, options.fusion?.keyword ?? 1],
+                },
+              },
             };
     const { points } = await this.client.query(collection, { ...request, limit: k, with_payload: true });
     return points.map((point) => {

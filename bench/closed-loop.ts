@@ -1,0 +1,177 @@
+// Closed loop: C requests always in flight for a fixed time, each answered before the next is sent,
+// through 1 and 2 worker processes. Three paths in one run, so their ratios hold under any load:
+//   raw BullMQ   queue.add + job.waitUntilFinished (QueueEvents), a no-op worker in another process
+//   Atlas mock   client.generate to a mock instance with 0 ms latency
+//   Atlas SDK    client.generate to an OpenAI instance: the SDK in the worker, the fake in a third process
+// Prints completions per second, p50 and p99 latency, and each Atlas path's ratio to raw BullMQ.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { Queue, QueueEvents } from 'bullmq';
+import { AtlasClient } from '../src/producer/atlas-client.js';
+import { createRedis } from '../src/shared/redis.js';
+import { benchRedis, benchSettings, cleanup, round, summarize } from './support.js';
+
+const inFlight = Number(process.env['BENCH_CONCURRENCY'] ?? 50);
+const seconds = Number(process.env['BENCH_SECONDS'] ?? 10);
+const warmupSeconds = Number(process.env['BENCH_WARMUP_SECONDS'] ?? 2);
+const processCounts = (process.env['BENCH_PROCESSES'] ?? '1,2').split(',').map(Number);
+const paths = (process.env['BENCH_PATHS'] ?? 'raw,mock,sdk').split(',');
+
+interface Figures {
+  path: string;
+  processes: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+/** Keeps `inFlight` calls running for `durationS` seconds; latencies of those that ended in the window. */
+async function closedLoop(call: () => Promise<unknown>, durationS: number): Promise<number[]> {
+  const latencies: number[] = [];
+  const until = performance.now() + durationS * 1000;
+  const lane = async () => {
+    while (performance.now() < until) {
+      const sent = performance.now();
+      await call();
+      const ended = performance.now();
+      if (ended <= until) latencies.push(ended - sent);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  return latencies;
+}
+
+async function measure(path: string, processes: number, call: () => Promise<unknown>): Promise<Figures> {
+  await closedLoop(call, warmupSeconds);
+  const latencies = await closedLoop(call, seconds);
+  const { p50, p99 } = summarize(latencies);
+  return { path, processes, perSecond: latencies.length / seconds, p50, p99 };
+}
+
+async function startProcess(args: string[]): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/closed-loop-process.ts', ...args], {
+    env: { ...process.env, ...(process.env['BENCH_CPU_PROF'] ? { NODE_OPTIONS: '--cpu-prof' } : {}) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    let seen = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('\n')) resolve(seen.split('\n')[0]!);
+    });
+    child.once('exit', (code) => reject(new Error(`closed-loop process ${args[0]} exited ${code}`)));
+  });
+  return { child, line };
+}
+
+async function stopAll(children: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+async function raw(url: string, processes: number): Promise<Figures> {
+  const prefix = 'bench-closed-raw';
+  const workers = await Promise.all(
+    Array.from({ length: processes }, () => startProcess(['raw', url, prefix, String(inFlight)])),
+  );
+  const connection = createRedis(url);
+  const queue = new Queue('rr', { connection, prefix });
+  queue.setMaxListeners(inFlight * 4);
+  const events = new QueueEvents('rr', { connection: createRedis(url, { role: 'blocking' }), prefix });
+  await events.waitUntilReady();
+  try {
+    return await measure('raw BullMQ', processes, async () => {
+      const job = await queue.add(
+        'rr',
+        { prompt: 'hello' },
+        { removeOnComplete: { count: 1_000 }, removeOnFail: { count: 1_000 } },
+      );
+      return job.waitUntilFinished(events);
+    });
+  } finally {
+    await stopAll(workers.map((worker) => worker.child));
+    await events.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+    connection.disconnect();
+  }
+}
+
+async function atlas(
+  url: string,
+  processes: number,
+  path: 'mock' | 'sdk',
+  fake: { baseURL: string; apiKey: string } | undefined,
+): Promise<Figures> {
+  const prefix = `bench-closed-${path}`;
+  process.env['ATLAS_BENCH_KEY'] = fake?.apiKey ?? '';
+  const settings = benchSettings(url, prefix, {
+    providers:
+      path === 'mock'
+        ? { mock: { type: 'mock', latencyMs: 0 } }
+        : { openai: { type: 'openai', baseURL: fake!.baseURL, apiKeyEnv: 'ATLAS_BENCH_KEY' } },
+    workers: { keepCompleted: { ageSeconds: 60, count: 100 } },
+  });
+  const workers = await Promise.all(
+    Array.from({ length: processes }, () =>
+      startProcess(['atlas', JSON.stringify(settings), String(inFlight)]),
+    ),
+  );
+  const client = new AtlasClient({ settings });
+  const request =
+    path === 'mock'
+      ? { prompt: 'hello', providers: ['mock'] }
+      : { prompt: 'Say hello', providers: ['openai'], model: 'gpt-4o-mini', maxTokens: 16 };
+  try {
+    return await measure(path === 'mock' ? 'Atlas, 0 ms mock' : 'Atlas, OpenAI SDK → fake', processes, () =>
+      client.generate(request),
+    );
+  } finally {
+    await stopAll(workers.map((worker) => worker.child));
+    await client.close();
+    await cleanup(url, prefix);
+  }
+}
+
+const redis = await benchRedis();
+const fakeProcess = paths.includes('sdk') ? await startProcess(['fake']) : undefined;
+const fake = fakeProcess
+  ? (JSON.parse(fakeProcess.line.slice('ready '.length)) as { baseURL: string; apiKey: string })
+  : undefined;
+const figures: Figures[] = [];
+try {
+  for (const processes of processCounts) {
+    if (paths.includes('raw')) figures.push(await raw(redis.url, processes));
+    if (paths.includes('mock')) figures.push(await atlas(redis.url, processes, 'mock', fake));
+    if (paths.includes('sdk')) figures.push(await atlas(redis.url, processes, 'sdk', fake));
+  }
+} finally {
+  if (fakeProcess) await stopAll([fakeProcess.child]);
+  await redis.stop();
+}
+const targets: Record<string, number> = { 'Atlas, 0 ms mock': 0.8, 'Atlas, OpenAI SDK → fake': 0.6 };
+console.log(`closed loop: ${inFlight} in flight, ${seconds} s per path after ${warmupSeconds} s warm-up`);
+console.table(
+  figures.map((entry) => {
+    const base = figures.find((other) => other.path === 'raw BullMQ' && other.processes === entry.processes);
+    const ratio = base ? entry.perSecond / base.perSecond : Number.NaN;
+    return {
+      path: entry.path,
+      'worker processes': entry.processes,
+      'per second': round(entry.perSecond, 0),
+      'p50 ms': round(entry.p50, 1),
+      'p99 ms': round(entry.p99, 1),
+      'p99 / p50': round(entry.p99 / entry.p50, 2),
+      'ratio to raw': entry.path === 'raw BullMQ' ? 1 : round(ratio, 3),
+      target: targets[entry.path] ? `≥ ${targets[entry.path]}, p99 ≤ 3× p50` : 'p99 ≤ 3× p50',
+    };
+  }),
+);
+console.log(JSON.stringify({ benchmark: 'closed-loop', inFlight, seconds, figures }));
