@@ -58,6 +58,7 @@ export type { SearchRequest } from './shared/knowledge/search-collection.js';
 export type {
   CollectionInfo,
   EnsureOptions,
+  FusionWeights,
   SearchHit,
   SearchMode,
   SearchOptions,

@@ -4,7 +4,11 @@
 
 export type { AgentDefinition, RouteOverride } from './shared/agents/agent.js';
 export { defineAgent } from './shared/agents/agent.js';
-export type { KnowledgeSearch, KnowledgeSearchHit } from './shared/agents/built-in-tools.js';
+export type {
+  HttpFetchToolOptions,
+  KnowledgeSearch,
+  KnowledgeSearchHit,
+} from './shared/agents/built-in-tools.js';
 export { calculatorTool, httpFetchTool, knowledgeSearch } from './shared/agents/built-in-tools.js';
 export type { BuiltInToolOptions } from './shared/agents/built-ins.js';
 export { builtInTools, builtInWorkflows } from './shared/agents/built-ins.js';
