@@ -55,8 +55,11 @@ async function measure(path: string, processes: number, call: () => Promise<unkn
 }
 
 async function startProcess(args: string[]): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/closed-loop-process.ts', ...args], {
-    env: { ...process.env, ...(process.env['BENCH_CPU_PROF'] ? { NODE_OPTIONS: '--cpu-prof' } : {}) },
+  // BENCH_CPU_PROF=<folder>: every process writes a V8 CPU profile there (bench/cpu-profile-summary.ts).
+  const profile = process.env['BENCH_CPU_PROF'];
+  const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'bench/closed-loop-process.ts', ...args], {
+    env: process.env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const line = await new Promise<string>((resolve, reject) => {
