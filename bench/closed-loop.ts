@@ -40,16 +40,26 @@ async function closedLoop(call: () => Promise<unknown>, durationS: number): Prom
   return latencies;
 }
 
+const began = performance.now();
+/** Progress on stderr, with the time since the start. */
+const note = (message: string) =>
+  process.stderr.write(`[${round((performance.now() - began) / 1000, 1)} s] ${message}\n`);
+
 async function measure(path: string, processes: number, call: () => Promise<unknown>): Promise<Figures> {
+  note(`${path}, ${processes} worker process(es): warming up`);
   await closedLoop(call, warmupSeconds);
   const latencies = await closedLoop(call, seconds);
   const { p50, p99 } = summarize(latencies);
+  note(`${path}: ${latencies.length} in ${seconds} s; stopping`);
   return { path, processes, perSecond: latencies.length / seconds, p50, p99 };
 }
 
 async function startProcess(args: string[]): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/closed-loop-process.ts', ...args], {
-    env: { ...process.env, ...(process.env['BENCH_CPU_PROF'] ? { NODE_OPTIONS: '--cpu-prof' } : {}) },
+  // BENCH_CPU_PROF=<folder>: every process writes a V8 CPU profile there (bench/cpu-profile-summary.ts).
+  const profile = process.env['BENCH_CPU_PROF'];
+  const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'bench/closed-loop-process.ts', ...args], {
+    env: process.env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const line = await new Promise<string>((resolve, reject) => {
@@ -84,7 +94,8 @@ async function raw(url: string, processes: number): Promise<Figures> {
   const connection = createRedis(url);
   const queue = new Queue('rr', { connection, prefix });
   queue.setMaxListeners(inFlight * 4);
-  const events = new QueueEvents('rr', { connection: createRedis(url, { role: 'blocking' }), prefix });
+  const eventsConnection = createRedis(url, { role: 'blocking' });
+  const events = new QueueEvents('rr', { connection: eventsConnection, prefix });
   await events.waitUntilReady();
   try {
     return await measure('raw BullMQ', processes, async () => {
@@ -98,6 +109,7 @@ async function raw(url: string, processes: number): Promise<Figures> {
   } finally {
     await stopAll(workers.map((worker) => worker.child));
     await events.close();
+    eventsConnection.disconnect();
     await queue.obliterate({ force: true });
     await queue.close();
     connection.disconnect();
@@ -175,3 +187,4 @@ console.table(
   }),
 );
 console.log(JSON.stringify({ benchmark: 'closed-loop', inFlight, seconds, figures }));
+process.exit(0);

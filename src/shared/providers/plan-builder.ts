@@ -1,5 +1,5 @@
 import type { Settings } from '../config/settings.js';
-import { isUnhealthy, readFleetHealth } from '../fleet-health.js';
+import { type InstanceHealth, isUnhealthy, readFleetHealth } from '../fleet-health.js';
 import type { ParsedGenerationRequest } from '../jobs.js';
 import type { Keys } from '../keys.js';
 import type { Redis } from '../redis.js';
@@ -14,6 +14,11 @@ import { candidatesFor, type PlanStep, planRoute } from './strategies.js';
  */
 export class PlanBuilder {
   readonly registry: ProviderRegistry;
+  /**
+   * The fleet's health per set of instances, read at most once per `healthCacheMs` (as workers trust
+   * breaker states): planning costs no round trip per request. Concurrent plans share one read.
+   */
+  private readonly health = new Map<string, { at: number; read: Promise<InstanceHealth[]> }>();
 
   constructor(
     private readonly settings: Settings,
@@ -40,7 +45,7 @@ export class PlanBuilder {
         ? 'task_aware'
         : this.settings.strategy);
     const now = Date.now();
-    const health = await readFleetHealth(this.redis, this.keys, instances, now);
+    const health = await this.fleetHealth(instances, now);
     const roundRobinIndex =
       strategy === 'round_robin'
         ? (await this.redis.incr(this.keys.roundRobin([...instances].join(',')))) - 1
@@ -73,6 +78,18 @@ export class PlanBuilder {
       ...plan.filter((step) => !unhealthy.has(step.instance)),
       ...plan.filter((step) => unhealthy.has(step.instance)),
     ];
+  }
+
+  private fleetHealth(instances: readonly string[], now: number): Promise<InstanceHealth[]> {
+    const key = instances.join(',');
+    const cached = this.health.get(key);
+    if (cached && now - cached.at < this.settings.generation.healthCacheMs) return cached.read;
+    const read = readFleetHealth(this.redis, this.keys, instances, now);
+    const entry = { at: now, read };
+    this.health.set(key, entry);
+    // A failed read is not kept: the next plan reads again.
+    read.catch(() => this.health.get(key) === entry && this.health.delete(key));
+    return read;
   }
 
   private async backlogs(instances: readonly string[], liveWorkers: number[]): Promise<Map<string, number>> {
