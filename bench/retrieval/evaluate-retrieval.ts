@@ -115,11 +115,13 @@ const corpusFile = new URL('./corpus-packages.json', import.meta.url);
  */
 export function readmeCorpus(nodeModules = resolve('node_modules')): CorpusDocument[] {
   const { packages } = JSON.parse(readFileSync(corpusFile, 'utf8')) as { packages: string[] };
-  return packages.map((name) => {
+  // An optional dependency whose install failed (a native build) is absent: it is left out, not an error.
+  return packages.flatMap((name) => {
     const folder = join(nodeModules, ...name.split('/'));
+    if (!existsSync(folder)) return [];
     const readme = readdirSync(folder).find((entry) => entry.toLowerCase() === 'readme.md');
     if (!readme) throw new Error(`retrieval corpus: ${name} has no README.md in ${folder}`);
-    return { name, path: join(folder, readme) };
+    return [{ name, path: join(folder, readme) }];
   });
 }
 

@@ -47,7 +47,12 @@ export async function runIngest(
     const summary = await client.knowledge.wait(batch.batchId, (progress) => bar.update(progress.done));
     bar.stop();
     // Documents that failed make the command fail, after the summary says which and why.
-    if (summary.failed > 0) context.exitCode = 1;
+    if (summary.failed > 0) {
+      context.exitCode = 1;
+      context.warn(
+        `atlas: ${summary.failed} of ${batch.total} documents failed; the summary lists each with its reason`,
+      );
+    }
     if (options['json']) return printJson({ ...summary, unsupported: batch.unsupported }, context.print);
     context.print(
       `${summary.collection}: ${summary.added} added, ${summary.updated} updated, ${summary.skipped} skipped, ${summary.deleted} deleted, ${summary.failed} failed (${summary.chunks} chunks; ${summary.embedding.instance}/${summary.embedding.model}, ${summary.embedding.kind} embeddings)`,
