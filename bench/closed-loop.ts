@@ -58,10 +58,14 @@ async function startProcess(args: string[]): Promise<{ child: ChildProcess; line
   // BENCH_CPU_PROF=<folder>: every process writes a V8 CPU profile there (bench/cpu-profile-summary.ts).
   const profile = process.env['BENCH_CPU_PROF'];
   const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'bench/closed-loop-process.ts', ...args], {
-    env: process.env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...flags, '--import', 'tsx', 'bench/closed-loop-process.ts', ...args],
+    {
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const line = await new Promise<string>((resolve, reject) => {
     let seen = '';
     child.stdout!.on('data', (chunk: Buffer) => {
