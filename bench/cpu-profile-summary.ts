@@ -19,3 +19,21 @@ for (const node of profile.nodes) {
 }
 const rows = [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, Number(top));
 for (const [name, hits] of rows) console.log(`${((100 * hits) / total).toFixed(1).padStart(5)} %  ${name}`);
+// The same self time by where the code lives: a package, Atlas's own folders, Node's internals.
+const byPlace = new Map<string, number>();
+for (const node of profile.nodes) {
+  const { url, functionName } = node.callFrame;
+  const place = url.includes('node_modules/')
+    ? url.replace(/^.*node_modules\/((@[^/]+\/)?[^/]+).*$/, '$1')
+    : /\/(src|test|bench)\//.test(url)
+      ? url.replace(/^.*\/(src|test|bench)\/([^/]+).*$/, '$1/$2')
+      : url.startsWith('node:')
+        ? 'node internals'
+        : functionName.startsWith('(')
+          ? functionName
+          : 'native';
+  byPlace.set(place, (byPlace.get(place) ?? 0) + node.hitCount);
+}
+console.log('by place:');
+for (const [place, hits] of [...byPlace].sort((a, b) => b[1] - a[1]).slice(0, 14))
+  console.log(`${((100 * hits) / total).toFixed(1).padStart(5)} %  ${place}`);

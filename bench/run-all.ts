@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 for (const name of [
   'import-cost',
   'throughput',
+  'closed-loop',
   'latency',
   'failover',
   'streaming',

@@ -93,9 +93,19 @@ export class AtlasClient {
     return this.submitter.submit(request);
   }
 
-  /** Submits a request and resolves to its result; rejects with the request's error. */
+  /**
+   * Submits a request and resolves to its result; rejects with the request's error. The result comes
+   * with the `completed` event, so a request this call accepted needs no record read; any other ending
+   * (failed, cancelled, past its deadline) is read from the record as `wait` does.
+   */
   async generate(request: GenerationRequest): Promise<GenerationResult> {
-    return this.wait(await this.submit(request));
+    const { id, deadlineAt } = await this.submitter.accept(request);
+    if (deadlineAt !== undefined) {
+      const limit = Math.max(0, Math.min(deadlineAt + deadlineGraceMs - Date.now(), maxTimerMs));
+      const ended = await this.untilEnded(id, AbortSignal.timeout(limit));
+      if (ended?.type === 'completed') return ended.data.result;
+    }
+    return this.wait(id);
   }
 
   /** Submits a streaming request (or follows an existing one) and yields its events until it ends. */
@@ -182,8 +192,11 @@ export class AtlasClient {
     await this.redis.quit().catch(() => undefined);
   }
 
-  /** Follows the request's events until it ends or `signal` aborts; a malformed entry is stepped over. */
-  private async untilEnded(requestId: string, signal: AbortSignal): Promise<void> {
+  /**
+   * Follows the request's events until it ends or `signal` aborts; a malformed entry is stepped over.
+   * Resolves to the terminal event, if one came.
+   */
+  private async untilEnded(requestId: string, signal: AbortSignal): Promise<GenerationEvent | undefined> {
     let after = '0';
     for (;;) {
       try {
@@ -193,9 +206,9 @@ export class AtlasClient {
           signal,
         )) {
           after = id;
-          if (event.type === 'completed' || event.type === 'failed') return;
+          if (event.type === 'completed' || event.type === 'failed') return event;
         }
-        return;
+        return undefined;
       } catch (error) {
         if (!(error instanceof MalformedEventError)) throw error;
         after = error.entryId;

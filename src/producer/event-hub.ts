@@ -35,6 +35,8 @@ export class EventHub {
   private version = 0;
   /** The version the XREAD in flight was built from; undefined when none is in flight. */
   private readingVersion: number | undefined;
+  /** One interrupt for every stream that starts in the same turn of the event loop. */
+  private joining: Promise<void> | undefined;
 
   constructor(
     private readonly reader: Redis,
@@ -59,7 +61,7 @@ export class EventHub {
     const onAbort = () => subscription.wake?.();
     signal?.addEventListener('abort', onAbort);
     this.start();
-    await this.interrupt();
+    await this.join();
     try {
       while (!this.closed && !signal?.aborted) {
         const next = subscription.buffer.shift();
@@ -92,6 +94,18 @@ export class EventHub {
     this.idle?.();
     await this.interrupt();
     await this.running;
+  }
+
+  /**
+   * Interrupts the XREAD once for all the streams that start in this turn (many requests are sent at
+   * once under load), rather than once per stream.
+   */
+  private join(): Promise<void> {
+    this.joining ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.joining = undefined;
+      return this.interrupt();
+    });
+    return this.joining;
   }
 
   private start(): void {

@@ -41,25 +41,37 @@ export class RequestSubmitter {
 
   /** Resolves to the request's id as soon as it is accepted. */
   async submit(request: GenerationRequest, options: SubmitOptions = {}): Promise<string> {
+    return (await this.accept(request, options)).id;
+  }
+
+  /**
+   * As `submit`, with the deadline of a request this call accepted; none when an idempotency key gave
+   * an earlier request's id (its deadline is in its record).
+   */
+  async accept(
+    request: GenerationRequest,
+    options: SubmitOptions = {},
+  ): Promise<{ id: string; deadlineAt?: number }> {
     const parsed = this.validate(request);
     const plan = await this.planner.build(parsed);
     const createdAt = Date.now();
+    const deadlineAt = createdAt + (parsed.deadlineMs ?? this.settings.generation.defaultDeadlineMs);
     const { accepted, id } = await this.store.accept({
       id: randomUUID(),
       plan,
       request: parsed,
       createdAt,
-      deadlineAt: createdAt + (parsed.deadlineMs ?? this.settings.generation.defaultDeadlineMs),
+      deadlineAt,
       ...(options.idempotencyTtlMs === undefined ? {} : { idempotencyTtlMs: options.idempotencyTtlMs }),
     });
     if (accepted) {
       await this.queues.addAttempt({ instance: plan[0]!.instance, requestId: id, attempt: 0 });
-      return id;
+      return { id, deadlineAt };
     }
     const existing = await this.store.get(id);
     if (existing?.status === 'queued' && existing.attempt === 0)
       await this.queues.addAttempt({ instance: existing.instance, requestId: id, attempt: 0 });
-    return id;
+    return { id };
   }
 
   private validate(request: GenerationRequest) {
