@@ -1,4 +1,18 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import * as z from 'zod';
+import { ValidationError } from '../shared/errors.js';
+
+/** A Redis stream entry id: what an event stream's SSE ids are, and where a resumed stream starts. */
+const streamId = /^\d+-\d+$/;
+const streamIdExpected = 'expected a stream id such as 1718000000000-0';
+
+/** The query of an events route: where to resume, when no Last-Event-ID header says it. */
+export const eventsQuery = z
+  .object({ after: z.string().regex(streamId, streamIdExpected).optional() })
+  .strict();
+
+/** The query of a route that waits for an ending. */
+export const waitQuery = z.object({ timeoutMs: z.coerce.number().int().positive().optional() }).strict();
 
 export interface SseWriter {
   /** Aborts when the client goes away. */
@@ -44,9 +58,35 @@ export function openSse(request: FastifyRequest, reply: FastifyReply): SseWriter
   };
 }
 
-/** Where a resumed stream starts: the Last-Event-ID header, else an `after` query value. */
+/** Where a resumed stream starts: the Last-Event-ID header, else an `after` query value; checked. */
 export function resumeFrom(request: FastifyRequest, after: string | undefined): string | undefined {
   const header = request.headers['last-event-id'];
   const value = Array.isArray(header) ? header[0] : header;
-  return value?.trim() || after;
+  const from = value?.trim() || after;
+  if (from !== undefined && !streamId.test(from))
+    throw new ValidationError('Last-Event-ID', `${streamIdExpected}, got '${from}'`);
+  return from;
+}
+
+/**
+ * Sends the events `follow` yields as Server-Sent Events, each with its stream id, until they end or
+ * the client goes away; a failure is sent as an `error` event.
+ */
+export async function sendEvents(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  follow: (signal: AbortSignal) => AsyncIterable<{ id: string; type: string }>,
+): Promise<void> {
+  const sse = openSse(request, reply);
+  try {
+    for await (const event of follow(sse.signal)) {
+      const { id, ...payload } = event;
+      sse.send(JSON.stringify(payload), { id, event: event.type });
+    }
+  } catch (error) {
+    if (!sse.signal.aborted)
+      sse.send(JSON.stringify({ message: (error as Error).message }), { event: 'error' });
+  } finally {
+    sse.end();
+  }
 }

@@ -1,17 +1,8 @@
-import * as z from 'zod';
 import type { AtlasClient } from '../../producer/atlas-client.js';
-import { ValidationError } from '../../shared/errors.js';
 import { generationRequestSchema } from '../../shared/jobs.js';
 import { notFound } from '../http-error.js';
 import type { RouteTable } from '../route-table.js';
-import { openSse, resumeFrom } from '../sse.js';
-
-const streamId = /^\d+-\d+$/;
-
-const waitQuery = z.object({ timeoutMs: z.coerce.number().int().positive().optional() }).strict();
-const eventsQuery = z
-  .object({ after: z.string().regex(streamId, 'expected a stream id such as 1718000000000-0').optional() })
-  .strict();
+import { eventsQuery, resumeFrom, sendEvents, waitQuery } from '../sse.js';
 
 /** Generation requests: submit, inspect, wait for, follow (SSE, resumable) and cancel. */
 export function requestRoutes(routes: RouteTable, client: AtlasClient): void {
@@ -76,27 +67,10 @@ export function requestRoutes(routes: RouteTable, client: AtlasClient): void {
     handler: async ({ params, query, request, reply }) => {
       const id = params['id']!;
       const after = resumeFrom(request, query.after);
-      if (after !== undefined && !streamId.test(after))
-        throw new ValidationError(
-          'Last-Event-ID',
-          `expected a stream id such as 1718000000000-0, got '${after}'`,
-        );
       await known(id);
-      const sse = openSse(request, reply);
-      try {
-        for await (const event of client.stream(
-          { requestId: id },
-          { signal: sse.signal, ...(after ? { after } : {}) },
-        )) {
-          const { id: eventId, ...payload } = event;
-          sse.send(JSON.stringify(payload), { id: eventId, event: event.type });
-        }
-      } catch (error) {
-        if (!sse.signal.aborted)
-          sse.send(JSON.stringify({ message: (error as Error).message }), { event: 'error' });
-      } finally {
-        sse.end();
-      }
+      await sendEvents(request, reply, (signal) =>
+        client.stream({ requestId: id }, { signal, ...(after ? { after } : {}) }),
+      );
     },
   });
 

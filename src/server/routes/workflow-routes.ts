@@ -1,11 +1,9 @@
 import * as z from 'zod';
 import type { AtlasClient } from '../../producer/atlas-client.js';
-import { ValidationError } from '../../shared/errors.js';
 import { notFound } from '../http-error.js';
 import type { RouteTable } from '../route-table.js';
-import { openSse, resumeFrom } from '../sse.js';
+import { eventsQuery, resumeFrom, sendEvents, waitQuery } from '../sse.js';
 
-const streamId = /^\d+-\d+$/;
 const runStatuses = ['running', 'waiting', 'completed', 'failed', 'cancelled'] as const;
 
 const startBody = z
@@ -28,10 +26,6 @@ const listQuery = z
     limit: z.coerce.number().int().positive().max(500).optional(),
   })
   .strict();
-const eventsQuery = z
-  .object({ after: z.string().regex(streamId, 'expected a stream id such as 1718000000000-0').optional() })
-  .strict();
-const waitQuery = z.object({ timeoutMs: z.coerce.number().int().positive().optional() }).strict();
 const signalBody = z.object({ data: z.unknown() }).strict();
 const replayBody = z.object({ fromStep: z.number().int().nonnegative() }).strict();
 
@@ -122,24 +116,10 @@ export function workflowRoutes(routes: RouteTable, client: AtlasClient): void {
     handler: async ({ params, query, request, reply }) => {
       const id = params['id']!;
       const after = resumeFrom(request, query.after);
-      if (after !== undefined && !streamId.test(after))
-        throw new ValidationError(
-          'Last-Event-ID',
-          `expected a stream id such as 1718000000000-0, got '${after}'`,
-        );
       await known(id);
-      const sse = openSse(request, reply);
-      try {
-        for await (const event of workflows.follow(id, { signal: sse.signal, ...(after ? { after } : {}) })) {
-          const { id: eventId, ...payload } = event;
-          sse.send(JSON.stringify(payload), { id: eventId, event: event.type });
-        }
-      } catch (error) {
-        if (!sse.signal.aborted)
-          sse.send(JSON.stringify({ message: (error as Error).message }), { event: 'error' });
-      } finally {
-        sse.end();
-      }
+      await sendEvents(request, reply, (signal) =>
+        workflows.follow(id, { signal, ...(after ? { after } : {}) }),
+      );
     },
   });
 
