@@ -1,7 +1,3 @@
-// Ingestion throughput (documents/s and chunks/s) with the hashing embedder into the embedded store,
-// with 1 and 2 worker processes; then search latency p50/p99 per mode over 10k chunks.
-// The documents: the README corpus of bench/retrieval (every package README over 2 KB), copied four times.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,39 +10,19 @@ import { chunkPointId, type SearchMode, type StoredChunk } from '../src/shared/k
 import { providerFromSettings } from '../src/shared/providers/create-provider.js';
 import { createRedis } from '../src/shared/redis.js';
 import { labelledQueries, readmeCorpus } from './retrieval/evaluate-retrieval.js';
-import { benchRedis, benchSettings, cleanup, round, summarize } from './support.js';
+import {
+  benchRedis,
+  benchSettings,
+  cleanup,
+  round,
+  startWorkerProcesses,
+  stopWorkerProcesses,
+  summarize,
+} from './support.js';
 
 const searchChunks = Number(process.env['BENCH_SEARCH_CHUNKS'] ?? 10_000);
 const searchRounds = Number(process.env['BENCH_SEARCH_ROUNDS'] ?? 5);
 const corpusCopies = Number(process.env['BENCH_CORPUS_COPIES'] ?? 4);
-
-async function startWorkerProcesses(settings: Settings, count: number): Promise<ChildProcess[]> {
-  return Promise.all(
-    Array.from({ length: count }, async () => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', 'bench/ingestion-worker-process.ts', JSON.stringify(settings)],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      await new Promise<void>((resolve) =>
-        child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve()),
-      );
-      return child;
-    }),
-  );
-}
-
-async function stopWorkerProcesses(children: ChildProcess[]): Promise<void> {
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
-}
 
 /** The corpus copied `copies` times into one folder: each copy's files are documents of their own. */
 function copyCorpus(copies: number): string {
@@ -68,7 +44,7 @@ async function ingestionRun(redisUrl: string, processes: number, documentsFolder
     providers: { mock: { type: 'mock' } },
     ingestion: { knowledgeDirectory },
   });
-  const children = await startWorkerProcesses(settings, processes);
+  const children = await startWorkerProcesses('bench/ingestion-worker-process.ts', settings, processes);
   const redis = createRedis(redisUrl);
   const client = new IngestionClient(redis, createKeys(prefix));
   try {

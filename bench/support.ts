@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { type RedisHandle, startRedisServer } from '../src/cli/local-redis.js';
 import { type FileSettings, loadSettings, type Settings } from '../src/shared/config/settings.js';
 import { createRedis, deletePrefix } from '../src/shared/redis.js';
@@ -38,3 +39,34 @@ export function summarize(values: number[]): { p50: number; p99: number; mean: n
 }
 
 export const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+
+/** Starts `count` copies of a worker script, each given the settings as JSON in argv[2]; resolves once each says "ready". */
+export async function startWorkerProcesses(
+  script: string,
+  settings: Settings,
+  count: number,
+): Promise<ChildProcess[]> {
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(settings)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      await new Promise<void>((resolve) =>
+        child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve()),
+      );
+      return child;
+    }),
+  );
+}
+
+export async function stopWorkerProcesses(children: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}

@@ -1,45 +1,25 @@
 // Step overhead of durable workflows: a chain of ten trivial function nodes, checkpointed in Redis.
 // Prints ms per step one run at a time (1 worker process) and runs/s at 20 in flight (2 worker
 // processes), beside the same graph in LangGraph.js with its SQLite checkpointer, in the same run.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AtlasClient } from '../src/producer/atlas-client.js';
-import type { Settings } from '../src/shared/config/settings.js';
-import { benchRedis, benchSettings, cleanup, round, summarize } from './support.js';
+import {
+  benchRedis,
+  benchSettings,
+  cleanup,
+  round,
+  startWorkerProcesses,
+  stopWorkerProcesses,
+  summarize,
+} from './support.js';
 import { chainLength } from './workflows/chain-workflow.js';
 
 const sequentialRuns = Number(process.env['BENCH_WORKFLOW_RUNS'] ?? 100);
 const concurrentSeconds = Number(process.env['BENCH_WORKFLOW_SECONDS'] ?? 10);
 const inFlight = 20;
 const chainModule = fileURLToPath(new URL('./workflows/chain-workflow.ts', import.meta.url));
-
-async function startWorkerProcesses(settings: Settings, count: number): Promise<ChildProcess[]> {
-  return Promise.all(
-    Array.from({ length: count }, async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'bench/workflows/agent-worker-process.ts'], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...process.env, ATLAS_BENCH_SETTINGS: JSON.stringify(settings) },
-      });
-      await new Promise<void>((resolve) =>
-        child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve()),
-      );
-      return child;
-    }),
-  );
-}
-
-async function stopWorkerProcesses(children: ChildProcess[]): Promise<void> {
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
-}
 
 async function runChain(client: AtlasClient): Promise<void> {
   const { id } = await client.workflows.start('chain', {});
@@ -58,7 +38,7 @@ async function atlas(
   });
   const client = new AtlasClient({ settings });
   try {
-    let workers = await startWorkerProcesses(settings, 1);
+    let workers = await startWorkerProcesses('bench/workflows/agent-worker-process.ts', settings, 1);
     for (let index = 0; index < 10; index++) await runChain(client);
     const perStep: number[] = [];
     for (let index = 0; index < sequentialRuns; index++) {
@@ -68,7 +48,7 @@ async function atlas(
     }
     await stopWorkerProcesses(workers);
 
-    workers = await startWorkerProcesses(settings, 2);
+    workers = await startWorkerProcesses('bench/workflows/agent-worker-process.ts', settings, 2);
     for (let index = 0; index < 10; index++) await runChain(client);
     let completed = 0;
     const started = performance.now();
