@@ -19,6 +19,7 @@ for (const name of [
   'streaming',
   'http',
   'ingestion',
+  'search',
   'retrieval',
   'workflows',
 ]) {
