@@ -165,3 +165,24 @@ export function redactRedisUrl(url: string): string {
     return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:redacted@');
   }
 }
+
+/** Errors that mean Redis cannot be reached (rather than a command it refused). */
+export function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && connectionCodes.has(code)) return true;
+  return /Connection is closed|Stream isn't writeable|connect ETIMEDOUT|Reached the max retries/i.test(
+    error.message,
+  );
+}
+
+const connectionCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);

@@ -7,7 +7,7 @@ import { createKeys, type Keys } from '../shared/keys.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { providerFromSettings } from '../shared/providers/create-provider.js';
 import type { Provider } from '../shared/providers/provider.js';
-import { createRedis, duplicateRedis, type Redis } from '../shared/redis.js';
+import { createRedis, duplicateRedis, isConnectionError, type Redis } from '../shared/redis.js';
 import { scrubError } from '../shared/secrets.js';
 import { type FleetBreaker, fleetBreakerFor } from './fleet-breaker.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -432,27 +432,6 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Runni
     },
   };
 }
-
-/** Errors that mean Redis cannot be reached (rather than a command it refused). */
-export function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && connectionCodes.has(code)) return true;
-  return /Connection is closed|Stream isn't writeable|connect ETIMEDOUT|Reached the max retries/i.test(
-    error.message,
-  );
-}
-
-const connectionCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-]);
 
 /** Waits for `promise` at most `ms`; true when it settled in time. */
 async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {

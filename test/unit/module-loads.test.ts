@@ -76,6 +76,12 @@ await server.close().catch(() => undefined);`),
     for (const name of [...heavy, ...sdks]) expect(loaded, name).not.toContain(name);
   });
 
+  it('`atlas query` loads no worker code until it finds no worker serving its plan', async () => {
+    const loaded = await packagesLoaded(importing("await import('./src/cli/commands/query-action.ts');"));
+    expect(loaded).toContain('bullmq');
+    for (const name of ['opossum', ...heavy, ...sdks]) expect(loaded, name).not.toContain(name);
+  });
+
   it('the worker entry loads BullMQ', async () => {
     const loaded = await packagesLoaded(importing("await import('./src/worker.ts');"));
     expect(loaded).toContain('bullmq');

@@ -8,9 +8,8 @@ import { createKeys } from '../../shared/keys.js';
 import type { SearchHit } from '../../shared/knowledge/vector-store.js';
 import type { Logger } from '../../shared/log.js';
 import { parseCapabilities } from '../../shared/providers/capabilities.js';
-import { createRedis, redactRedisUrl } from '../../shared/redis.js';
-import { startWorkers, type WorkerFleet } from '../../workers/generation/start-workers.js';
-import { isConnectionError } from '../../workers/worker-host.js';
+import { createRedis, isConnectionError, redactRedisUrl } from '../../shared/redis.js';
+import type { WorkerFleet } from '../../workers/generation/start-workers.js';
 import type { CliContext } from '../context.js';
 import { flattenList } from '../list-option.js';
 import { wholeNumberOption } from '../numbers.js';
@@ -194,5 +193,7 @@ export async function workersIfNoneServe(
   context.warn(`atlas: no worker serves ${instances.join(', ')}; running workers in this process`);
   // The command reports what goes wrong itself (one line); its workers' warnings would only repeat it.
   const quiet = context.env['ATLAS_LOG_LEVEL'] ? log : log.child({}, { level: 'error' });
+  // Loaded only here: a fleet that is already running spares the command the worker's code.
+  const { startWorkers } = await import('../../workers/generation/start-workers.js');
   return startWorkers({ settings, providers: [...new Set(instances)], log: quiet, sweep: false });
 }
