@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { Queue, QueueEvents } from 'bullmq';
 import { AtlasClient } from '../src/producer/atlas-client.js';
 import { createRedis } from '../src/shared/redis.js';
+import { reportFigures } from './figures.js';
 import { benchRedis, benchSettings, cleanup, round, summarize } from './support.js';
 
 const inFlight = Number(process.env['BENCH_CONCURRENCY'] ?? 50);
@@ -203,4 +204,23 @@ console.table(
   }),
 );
 console.log(JSON.stringify({ benchmark: 'closed-loop', inFlight, seconds, figures }));
+reportFigures(
+  'closed loop',
+  figures
+    .filter((entry) => entry.path !== 'raw BullMQ')
+    .map((entry) => {
+      const base = figures.find(
+        (other) => other.path === 'raw BullMQ' && other.processes === entry.processes,
+      );
+      const ratio = base ? entry.perSecond / base.perSecond : Number.NaN;
+      const tail = entry.p99 / entry.p50;
+      const least = targets[entry.path] ?? 0;
+      return {
+        figure: `${entry.path}, ${entry.processes} worker process${entry.processes > 1 ? 'es' : ''}, ratio to raw BullMQ`,
+        measured: `${round(ratio, 3)}; p50 ${round(entry.p50, 1)} ms, p99 ${round(tail, 1)}× p50`,
+        target: `≥ ${least}, p99 ≤ 3× p50`,
+        met: ratio >= least && tail <= 3,
+      };
+    }),
+);
 process.exit(0);

@@ -9,6 +9,7 @@ import { createLogger } from '../src/shared/log.js';
 import { createRedis } from '../src/shared/redis.js';
 import { startWorkers } from '../src/workers/generation/start-workers.js';
 import { startOpenAIFake } from '../test/fakes/openai-fake.js';
+import { type Figure, reportFigures } from './figures.js';
 import { benchRedis, benchSettings, cleanup, round } from './support.js';
 
 const rate = 100;
@@ -88,17 +89,28 @@ async function scenario(redisUrl: string, fault: 'server-error' | 'refused' | 'h
 
 const redis = await benchRedis();
 try {
+  const rows: Figure[] = [];
   for (const fault of ['server-error', 'refused', 'hang'] as const) {
+    const figures = await scenario(redis.url, fault);
     console.log(
       JSON.stringify({
         benchmark: 'failover',
         ratePerSecond: rate,
         callTimeoutMs,
-        ...(await scenario(redis.url, fault)),
+        ...figures,
         target: '<= 1 s after refusal/5xx (timeout + 1 s for a hang), >= 99% served',
       }),
     );
+    const openWithinMs = fault === 'hang' ? callTimeoutMs + 1_000 : 1_000;
+    const openAfter = figures.breakerOpenAfterMs;
+    rows.push({
+      figure: `failover at ${rate} req/s, primary ${fault}`,
+      measured: `breaker open after ${openAfter ?? 'never'} ms, ${round(figures.servedShare * 100, 2)} % served, ${figures.wastedAttemptsOnPrimary} wasted`,
+      target: `open ≤ ${openWithinMs} ms, ≥ 99 % served`,
+      met: openAfter !== null && openAfter <= openWithinMs && figures.servedShare >= 0.99,
+    });
   }
+  reportFigures('failover', rows);
 } finally {
   await redis.stop();
 }

@@ -21,16 +21,22 @@ export function reportFigures(benchmark: string, figures: Figure[]): void {
   printFigures(rows);
 }
 
+/** Prints the rows as a Markdown table, so a run's figures can go into docs/benchmarks.md as they are. */
 export function printFigures(rows: Array<Figure & { benchmark: string }>): void {
-  console.table(
-    rows.map((row) => ({
-      benchmark: row.benchmark,
-      figure: row.figure,
-      measured: row.measured,
-      target: row.target,
-      met: row.met === undefined ? '' : row.met ? 'yes' : 'no',
-    })),
+  const header = ['benchmark', 'figure', 'measured', 'target', 'met'];
+  const cells = rows.map((row) => [
+    row.benchmark,
+    row.figure,
+    row.measured,
+    row.target,
+    row.met === undefined ? '' : row.met ? 'yes' : 'no',
+  ]);
+  const widths = header.map((name, column) =>
+    Math.max(name.length, ...cells.map((line) => line[column]!.length)),
   );
+  const line = (values: string[]) =>
+    `| ${values.map((value, column) => value.padEnd(widths[column]!)).join(' | ')} |`;
+  console.log([line(header), line(widths.map((width) => '-'.repeat(width))), ...cells.map(line)].join('\n'));
 }
 
 export const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 1)} ms`;

@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import { AtlasClient } from '../src/producer/atlas-client.js';
 import { startOpenAIFake } from '../test/fakes/openai-fake.js';
+import { reportFigures } from './figures.js';
 import { benchRedis, benchSettings, cleanup, round } from './support.js';
 
 const inFlight = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
@@ -117,6 +118,15 @@ try {
       target: 'httpToLibrary >= 0.8',
     }),
   );
+  const ratio = http.perSecond / generate.perSecond;
+  reportFigures('http', [
+    {
+      figure: `POST /v1/chat/completions, ${inFlight} in flight, ratio to client.generate`,
+      measured: `${round(ratio, 3)} (${round(http.perSecond, 0)} against ${round(generate.perSecond, 0)} per second)`,
+      target: '≥ 0.8',
+      met: ratio >= 0.8,
+    },
+  ]);
 } finally {
   await client.close();
   await stop(server.process);

@@ -7,6 +7,7 @@ import { createLogger } from '../src/shared/log.js';
 import { builtInCatalogue } from '../src/shared/providers/catalogue.js';
 import { MockProvider } from '../src/shared/providers/mock/mock-provider.js';
 import { startWorkers } from '../src/workers/generation/start-workers.js';
+import { ms, reportFigures } from './figures.js';
 import { benchRedis, benchSettings, cleanup, round, summarize } from './support.js';
 
 const requests = Number(process.env['BENCH_REQUESTS'] ?? 20);
@@ -70,6 +71,22 @@ try {
       target: 'added <= 5 ms, <= 0.2 writes per delta',
     }),
   );
+  const addedP50 = queuedSummary.p50 - directSummary.p50;
+  const writesPerDelta = deltaWrites / deltas;
+  reportFigures('streaming', [
+    {
+      figure: 'time to first delta, added to a direct stream',
+      measured: `p50 +${ms(addedP50)}, p99 +${ms(queuedSummary.p99 - directSummary.p99)}`,
+      target: 'p50 ≤ 5 ms',
+      met: addedP50 <= 5,
+    },
+    {
+      figure: 'Redis writes per provider delta',
+      measured: String(round(writesPerDelta, 3)),
+      target: '≤ 0.2',
+      met: writesPerDelta <= 0.2,
+    },
+  ]);
 } finally {
   await client.close();
   await workers.close();

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AtlasClient } from '../src/producer/atlas-client.js';
+import { type Figure, ms, reportFigures } from './figures.js';
 import {
   benchRedis,
   benchSettings,
@@ -93,6 +94,25 @@ try {
   console.log(
     `  Atlas (Redis)     ${inFlight} in flight, 2 worker processes: ${round(ours.runsPerSecond, 1)} runs/s`,
   );
+  const stepP50 = ours.msPerStep.p50;
+  const rows: Figure[] = [
+    {
+      figure: 'workflow step, one run at a time',
+      measured: `p50 ${ms(stepP50)}, p99 ${ms(ours.msPerStep.p99)}`,
+      target: 'p50 ≤ 2 ms',
+      met: stepP50 <= 2,
+    },
+  ];
+  if (typeof theirs !== 'string') {
+    const ratio = ours.runsPerSecond / theirs.runsPerSecond;
+    rows.push({
+      figure: `workflow runs, ${inFlight} in flight, ratio to LangGraph + SQLite`,
+      measured: `${round(ratio)}× (${round(ours.runsPerSecond, 1)} against ${round(theirs.runsPerSecond, 1)} runs/s)`,
+      target: '≥ 2×',
+      met: ratio >= 2,
+    });
+  }
+  reportFigures('workflows', rows);
   if (typeof theirs === 'string') console.log(`  LangGraph.js      ${theirs}`);
   else {
     console.log(
