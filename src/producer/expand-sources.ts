@@ -1,6 +1,5 @@
 import { stat } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
-import fg from 'fast-glob';
 import { ValidationError } from '../shared/errors.js';
 import { typeOf } from '../shared/knowledge/loaders/loaded-document.js';
 
@@ -20,6 +19,8 @@ export async function expandSources(inputs: readonly string[]): Promise<Expanded
   const empty = inputs.findIndex((input) => !input.trim());
   if (empty >= 0)
     throw new ValidationError(`sources[${empty}]`, 'empty; expected a file, folder, glob or http(s) URL');
+  // Loaded here, not with the client: most clients never ingest, and a CLI command starts faster without it.
+  const { default: fg } = await import('fast-glob');
   const sources = new Set<string>();
   const roots = new Set<string>();
   const unsupported: string[] = [];
