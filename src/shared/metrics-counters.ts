@@ -38,32 +38,56 @@ export function counterLabels(field: string): string[] {
   return field.split(separator);
 }
 
-/** Counts one attempt in one round trip; counting never fails the caller's work. */
-export async function countAttempt(redis: Redis, keys: Keys, attempt: AttemptOutcome): Promise<void> {
+/** One counter to raise: a field of one of the metrics hashes, by a whole or a fractional amount. */
+export interface CounterIncrement {
+  family: 'attempts' | 'requests' | 'latency' | 'usage';
+  field: string;
+  by: number;
+  fractional: boolean;
+}
+
+/** The counters one attempt raises. */
+export function attemptIncrements(attempt: AttemptOutcome): CounterIncrement[] {
+  const { instance } = attempt;
   const kind = attempt.kind ?? '';
   const seconds = attempt.ms / 1000;
   const bucket = latencyBucketsSeconds.find((bound) => seconds <= bound);
-  const multi = redis
-    .multi()
-    .hincrby(keys.metrics('attempts'), counterField(attempt.instance, attempt.outcome, kind), 1)
-    .hincrby(
-      keys.metrics('latency'),
-      counterField(attempt.instance, bucket === undefined ? '+Inf' : String(bucket)),
-      1,
-    )
-    .hincrbyfloat(keys.metrics('latency'), counterField(attempt.instance, 'sum'), seconds);
-  if (attempt.request)
-    multi.hincrby(keys.metrics('requests'), counterField(attempt.instance, attempt.request, kind), 1);
+  const whole = (family: CounterIncrement['family'], field: string, by: number): CounterIncrement => ({
+    family,
+    field,
+    by,
+    fractional: false,
+  });
+  const increments = [
+    whole('attempts', counterField(instance, attempt.outcome, kind), 1),
+    whole('latency', counterField(instance, bucket === undefined ? '+Inf' : String(bucket)), 1),
+    { family: 'latency', field: counterField(instance, 'sum'), by: seconds, fractional: true } as const,
+  ];
+  if (attempt.request) increments.push(whole('requests', counterField(instance, attempt.request, kind), 1));
   if (attempt.inputTokens)
-    multi.hincrby(keys.metrics('usage'), counterField(attempt.instance, 'input_tokens'), attempt.inputTokens);
+    increments.push(whole('usage', counterField(instance, 'input_tokens'), attempt.inputTokens));
   if (attempt.outputTokens)
-    multi.hincrby(
-      keys.metrics('usage'),
-      counterField(attempt.instance, 'output_tokens'),
-      attempt.outputTokens,
-    );
+    increments.push(whole('usage', counterField(instance, 'output_tokens'), attempt.outputTokens));
   if (attempt.costUsd !== undefined)
-    multi.hincrbyfloat(keys.metrics('usage'), counterField(attempt.instance, 'cost_usd'), attempt.costUsd);
+    increments.push({
+      family: 'usage',
+      field: counterField(instance, 'cost_usd'),
+      by: attempt.costUsd,
+      fractional: true,
+    });
+  return increments;
+}
+
+/**
+ * Counts one attempt in one round trip; counting never fails the caller's work. A completed attempt is
+ * counted by the script that records its result instead (`RequestStore.complete`), in the same trip.
+ */
+export async function countAttempt(redis: Redis, keys: Keys, attempt: AttemptOutcome): Promise<void> {
+  const multi = redis.multi();
+  for (const { family, field, by, fractional } of attemptIncrements(attempt)) {
+    if (fractional) multi.hincrbyfloat(keys.metrics(family), field, by);
+    else multi.hincrby(keys.metrics(family), field, by);
+  }
   await multi.exec().catch(() => undefined);
 }
 

@@ -70,8 +70,19 @@ emit(7)
 return {1, fields}
 `;
 
-/** ARGV[5] attempt, ARGV[6] result JSON, ARGV[7] attempts JSON, ARGV[8…] the completed event. Returns 1 when recorded. */
+/**
+ * KEYS[5…8] the metrics hashes: attempts, requests, latency, usage. ARGV[5] attempt, ARGV[6] result JSON,
+ * ARGV[7] attempts JSON, ARGV[8…] the completed event, then the attempt's counters: their number, then
+ * for each the index of its hash in KEYS, 'f' (fractional) or 'i', the field and the amount. The attempt
+ * is counted whether or not its result is recorded (it was answered either way), and a counter that
+ * cannot be raised is skipped: counting never fails the request. Returns 1 when recorded.
+ */
 export const completeScript = `${header}
+local counters = 9 + tonumber(ARGV[8])
+for at = counters + 1, counters + 4 * tonumber(ARGV[counters]), 4 do
+  local command = ARGV[at + 1] == 'f' and 'HINCRBYFLOAT' or 'HINCRBY'
+  redis.pcall(command, KEYS[tonumber(ARGV[at])], ARGV[at + 2], ARGV[at + 3])
+end
 if not status or terminal(status) or redis.call('HGET', record, 'attempt') ~= ARGV[5] then return 0 end
 redis.call('HSET', record, 'status', 'completed', 'result', ARGV[6], 'attempts', ARGV[7], 'finishedAt', now)
 redis.call('ZREM', accepted, id)

@@ -1,6 +1,7 @@
 import type { SerializedError } from '../errors.js';
 import type { GenerationResult, Hop, ParsedGenerationRequest } from '../jobs.js';
 import type { Keys } from '../keys.js';
+import type { CounterIncrement } from '../metrics-counters.js';
 import type { PlanStep } from '../providers/strategies.js';
 import type { Redis } from '../redis.js';
 import { runScript } from '../run-script.js';
@@ -194,18 +195,37 @@ export class RequestStore {
     instance: string;
     result: GenerationResult;
     attempts: Hop[];
+    /** The attempt's `/metrics` counters, raised in the same step. */
+    counters?: CounterIncrement[];
   }): Promise<boolean> {
-    const { id, attempt, instance } = input;
+    const { id, attempt, instance, counters = [] } = input;
     const result = scrubValue(input.result);
     const attempts = scrubValue(input.attempts);
     const now = Date.now();
+    const families = ['attempts', 'requests', 'latency', 'usage'] as const;
     return (
-      (await this.run(completeScript, id, now, [
-        attempt,
-        JSON.stringify(result),
-        JSON.stringify(attempts),
-        ...eventArgs({ type: 'completed', at: now, instance, data: { result } }),
-      ])) === 1
+      (await runScript(
+        this.redis,
+        completeScript,
+        [...this.requestKeys(id), ...families.map((family) => this.keys.metrics(family))],
+        [
+          now,
+          maxEvents,
+          this.recordTtlMs,
+          id,
+          attempt,
+          JSON.stringify(result),
+          JSON.stringify(attempts),
+          ...eventArgs({ type: 'completed', at: now, instance, data: { result } }),
+          counters.length,
+          ...counters.flatMap(({ family, field, by, fractional }) => [
+            5 + families.indexOf(family),
+            fractional ? 'f' : 'i',
+            field,
+            by,
+          ]),
+        ],
+      )) === 1
     );
   }
 

@@ -7,7 +7,7 @@ import {
   type ParsedGenerationRequest,
   resultHopOf,
 } from '../../shared/jobs.js';
-import { type AttemptOutcome, countAttempt } from '../../shared/metrics-counters.js';
+import { type AttemptOutcome, attemptIncrements, countAttempt } from '../../shared/metrics-counters.js';
 import { zodIssueError } from '../../shared/parse-with.js';
 import type { Provider, ProviderRequest, ProviderResponse } from '../../shared/providers/provider.js';
 import { finishRequest } from '../../shared/requests/finish-request.js';
@@ -113,6 +113,8 @@ export class GenerationProcessor {
     const startedAt = Date.now();
     // What `/metrics` counts of this attempt, whichever way it ends.
     let counted: Omit<AttemptOutcome, 'instance' | 'ms'> = { outcome: 'error', kind: 'unavailable' };
+    // `complete` counts the attempt it records, in the same round trip.
+    let countedByComplete = false;
     try {
       const request = providerRequestFor(record.request, model);
       const response = await this.runtime.breaker.run(() =>
@@ -132,14 +134,21 @@ export class GenerationProcessor {
         hops: attempts.map(resultHopOf),
         latencyMs: Date.now() - record.createdAt,
       };
+      const answered = {
+        outcome: 'completed',
+        request: 'completed',
+        ...response.usage,
+        costUsd: response.costUsd,
+      } as const;
       const completed = await store.complete({
         id: record.id,
         attempt: record.attempt,
         instance: this.instance,
         result,
         attempts,
+        counters: attemptIncrements({ instance: this.instance, ms: Date.now() - startedAt, ...answered }),
       });
-      counted = { outcome: 'completed', request: 'completed', ...response.usage, costUsd: response.costUsd };
+      countedByComplete = true;
       if (completed)
         await this.context.continuations.enqueue({ ...record, status: 'completed', result, attempts });
       return 'completed';
@@ -183,7 +192,8 @@ export class GenerationProcessor {
       this.inFlight.delete(record.id);
       // Off the job's path: awaiting here would also hold back a RateLimitError on its way to BullMQ.
       const { redis, keys } = this.context;
-      void countAttempt(redis, keys, { instance: this.instance, ms: Date.now() - startedAt, ...counted });
+      if (!countedByComplete)
+        void countAttempt(redis, keys, { instance: this.instance, ms: Date.now() - startedAt, ...counted });
     }
   }
 

@@ -15,6 +15,7 @@ import type {
   ProviderResponse,
   StreamPart,
 } from '../provider.js';
+import { sdkFetch } from '../sdk-fetch.js';
 import { anthropicDefaultModels } from './anthropic-models.js';
 import type { AnthropicInstanceSettings } from './anthropic-settings.js';
 import { anthropicSdk } from './load-anthropic-sdk.js';
@@ -219,6 +220,7 @@ export class AnthropicProvider implements Provider {
       ...(this.settings.baseURL ? { baseURL: this.settings.baseURL } : {}),
       maxRetries: 0,
       timeout: this.settings.timeoutMs,
+      fetch: sdkFetch,
     });
     return this.sdk;
   }

@@ -14,6 +14,7 @@ import type {
   ProviderResponse,
   StreamPart,
 } from '../provider.js';
+import { sdkFetch } from '../sdk-fetch.js';
 import { openAISdk } from './load-openai-sdk.js';
 import { mapOpenAIError } from './map-openai-error.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
@@ -175,6 +176,7 @@ export class OpenAIProvider implements Provider {
       project: null,
       maxRetries: 0,
       timeout: this.settings.timeoutMs,
+      fetch: sdkFetch,
     });
     return this.sdk;
   }

@@ -1,0 +1,80 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sdkFetch } from '../../src/shared/providers/sdk-fetch.js';
+
+describe('sdkFetch, the fetch the provider SDKs are given', () => {
+  let server: http.Server;
+  let url: string;
+
+  beforeAll(async () => {
+    server = http.createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        if (request.url === '/json') {
+          response.writeHead(201, { 'content-type': 'application/json', 'x-request-id': 'req_1' });
+          response.end(JSON.stringify({ method: request.method, body, auth: request.headers.authorization }));
+        } else if (request.url === '/events') {
+          response.writeHead(200, { 'content-type': 'text/event-stream' });
+          response.write('data: one\n\n');
+          setTimeout(() => response.end('data: two\n\n'), 20);
+        } else if (request.url === '/empty') {
+          response.writeHead(204).end();
+        }
+        // `/hang` never answers.
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('sends the method, headers and body, and answers as fetch would', async () => {
+    const response = await sdkFetch(`${url}/json`, {
+      method: 'POST',
+      headers: new Headers({ authorization: 'Bearer k', 'content-type': 'application/json' }),
+      body: '{"a":1}',
+    });
+    expect(response.status).toBe(201);
+    expect(response.ok).toBe(true);
+    expect(response.headers.get('x-request-id')).toBe('req_1');
+    expect(await response.json()).toEqual({ method: 'POST', body: '{"a":1}', auth: 'Bearer k' });
+  });
+
+  it('streams a reply that is not JSON as it arrives', async () => {
+    const response = await sdkFetch(new URL(`${url}/events`));
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toBe('data: one\n\n');
+    let rest = '';
+    for (let part = await reader.read(); !part.done; part = await reader.read())
+      rest += new TextDecoder().decode(part.value);
+    expect(rest).toBe('data: two\n\n');
+  });
+
+  it('gives a reply with no content a null body', async () => {
+    const response = await sdkFetch(`${url}/empty`);
+    expect(response.status).toBe(204);
+    expect(response.body).toBeNull();
+  });
+
+  it('rejects with the signal reason on abort, and with "fetch failed" when nothing listens', async () => {
+    const controller = new AbortController();
+    const pending = sdkFetch(`${url}/hang`, { signal: controller.signal });
+    const reason = new Error('deadline');
+    setTimeout(() => controller.abort(reason), 20);
+    await expect(pending).rejects.toBe(reason);
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    await expect(sdkFetch(`http://127.0.0.1:${port}/`)).rejects.toThrow(/fetch failed/);
+  });
+});
