@@ -30,6 +30,8 @@ export class LanceDbStore implements VectorStore {
   private readonly tables = new Map<string, lancedb.Table>();
   private readonly ftsReady = new Set<string>();
   private readonly ensured = new Set<string>();
+  /** Commits of several processes to one table conflict: the loser redoes its write. */
+  readonly writersConflict = true;
   /** Writes go one at a time: concurrent table creation or commits in one process only conflict. */
   private writing: Promise<unknown> = Promise.resolve();
 
