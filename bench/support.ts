@@ -48,7 +48,10 @@ export async function startWorkerProcesses(
 ): Promise<ChildProcess[]> {
   return Promise.all(
     Array.from({ length: count }, async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(settings)], {
+      // BENCH_CPU_PROF=<folder>: every process writes a V8 CPU profile there (bench/cpu-profile-summary.ts).
+      const profile = process.env['BENCH_CPU_PROF'];
+      const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+      const child = spawn(process.execPath, [...flags, '--import', 'tsx', script, JSON.stringify(settings)], {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       await new Promise<void>((resolve) =>

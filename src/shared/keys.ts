@@ -45,6 +45,8 @@ export interface Keys {
   idempotency(key: string): string;
   /** Hash of a collection's documents: document id → content hash, version and chunk count. */
   documents(collection: string): string;
+  /** Lock held by the process whose turn it is to commit to a collection of the embedded store. */
+  collectionWriter(collection: string): string;
   /** Hash of a workflow run: status, state checkpoint and its version, budgets, usage. */
   run(runId: string): string;
   /** List of a run's steps, one JSON entry each. */
@@ -104,6 +106,7 @@ export function createKeys(prefix: string): Keys {
     sweeperLock: at('sweeper'),
     idempotency: (key) => at('idem', key),
     documents: (collection) => at('docs', collection),
+    collectionWriter: (collection) => at('docs', collection, 'writer'),
     run: (runId) => at('run', runId),
     runHistory: (runId) => at('run', runId, 'history'),
     runEvents: (runId) => at('run', runId, 'events'),

@@ -1,3 +1,4 @@
+import type { CollectionWriter } from './collection-writer.js';
 import type {
   CollectionInfo,
   EnsureOptions,
@@ -13,6 +14,8 @@ export interface GroupedWritesOptions {
   lingerMs?: number;
   /** Most chunks in one write. @default 5000 */
   maxChunks?: number;
+  /** Takes turns with other processes at committing to a collection. @default none: writes at once */
+  writer?: Pick<CollectionWriter, 'run'>;
 }
 
 interface PendingUpsert {
@@ -32,6 +35,7 @@ export class GroupedWrites implements VectorStore {
   private flushing: Promise<void> | undefined;
   private readonly lingerMs: number;
   private readonly maxChunks: number;
+  private readonly writer: Pick<CollectionWriter, 'run'> | undefined;
 
   constructor(
     private readonly store: VectorStore,
@@ -39,6 +43,7 @@ export class GroupedWrites implements VectorStore {
   ) {
     this.lingerMs = options.lingerMs ?? 5;
     this.maxChunks = options.maxChunks ?? 5_000;
+    this.writer = options.writer;
   }
 
   upsert(collection: string, chunks: StoredChunk[]): Promise<void> {
@@ -54,27 +59,36 @@ export class GroupedWrites implements VectorStore {
   private async flushAll(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, this.lingerMs));
     while (this.pending.size > 0) {
-      const [collection, queue] = this.pending.entries().next().value as [string, PendingUpsert[]];
-      const group: PendingUpsert[] = [];
-      let size = 0;
-      while (queue.length > 0 && (group.length === 0 || size + queue[0]!.chunks.length <= this.maxChunks)) {
-        const next = queue.shift()!;
-        group.push(next);
-        size += next.chunks.length;
-      }
-      if (queue.length === 0) this.pending.delete(collection);
-      try {
-        // A chunk written twice in one group (one document in two batches at once) goes in once, the later.
-        const byId = new Map(
-          group.flatMap((entry) => entry.chunks.map((chunk) => [chunk.id, chunk] as const)),
-        );
-        await this.store.upsert(collection, [...byId.values()]);
-        for (const entry of group) entry.resolve();
-      } catch (error) {
-        for (const entry of group) entry.reject(error);
-      }
+      const collection = this.pending.keys().next().value as string;
+      // The group is taken once the turn is ours: what arrived while waiting joins it.
+      await this.inTurn(collection, () => this.writeGroup(collection));
     }
     this.flushing = undefined;
+  }
+
+  private async writeGroup(collection: string): Promise<void> {
+    const queue = this.pending.get(collection);
+    if (!queue) return;
+    const group: PendingUpsert[] = [];
+    let size = 0;
+    while (queue.length > 0 && (group.length === 0 || size + queue[0]!.chunks.length <= this.maxChunks)) {
+      const next = queue.shift()!;
+      group.push(next);
+      size += next.chunks.length;
+    }
+    if (queue.length === 0) this.pending.delete(collection);
+    try {
+      // A chunk written twice in one group (one document in two batches at once) goes in once, the later.
+      const byId = new Map(group.flatMap((entry) => entry.chunks.map((chunk) => [chunk.id, chunk] as const)));
+      await this.store.upsert(collection, [...byId.values()]);
+      for (const entry of group) entry.resolve();
+    } catch (error) {
+      for (const entry of group) entry.reject(error);
+    }
+  }
+
+  private inTurn<T>(collection: string, write: () => Promise<T>): Promise<T> {
+    return this.writer ? this.writer.run(collection, write) : write();
   }
 
   ensureCollection(info: CollectionInfo, options?: EnsureOptions): Promise<void> {
@@ -82,7 +96,7 @@ export class GroupedWrites implements VectorStore {
   }
 
   deleteDocument(collection: string, documentId: string): Promise<number> {
-    return this.store.deleteDocument(collection, documentId);
+    return this.inTurn(collection, () => this.store.deleteDocument(collection, documentId));
   }
 
   retireVersions(
@@ -90,12 +104,12 @@ export class GroupedWrites implements VectorStore {
     documentId: string,
     versions: { current: number; keep: number },
   ): Promise<{ deleted: number; superseded: number }> {
-    return this.store.retireVersions(collection, documentId, versions);
+    return this.inTurn(collection, () => this.store.retireVersions(collection, documentId, versions));
   }
 
   async compact(collection: string): Promise<void> {
     await this.drain();
-    await this.store.compact?.(collection);
+    await this.inTurn(collection, async () => this.store.compact?.(collection));
   }
 
   countDocument(collection: string, documentId: string): Promise<number> {

@@ -124,6 +124,11 @@ export interface VectorStore {
   /** Merges small writes and drops superseded files, where a store needs it (the embedded one). */
   compact?(collection: string): Promise<void>;
   /**
+   * Whether commits of two processes to one collection conflict (the embedded store's files), so that
+   * writers across processes are better taking turns (`CollectionWriter`).
+   */
+  readonly writersConflict?: boolean;
+  /**
    * The best `k` chunks for a query: `semantic` by the vector, `keyword` by full-text (BM25) on the text,
    * `hybrid` both fused by reciprocal rank, weighted by `fusion`; filtered by `where` and `whereDocument`, best first.
    * An unknown collection is a ValidationError naming it.

@@ -1,3 +1,4 @@
+import { CollectionWriter } from '../../shared/knowledge/collection-writer.js';
 import { DocumentRegistry } from '../../shared/knowledge/document-registry.js';
 import { GroupedWrites } from '../../shared/knowledge/grouped-writes.js';
 import type { IngestBatchJob, IngestDocumentJob } from '../../shared/knowledge/ingest-jobs.js';
@@ -23,8 +24,11 @@ export function ingestionSubsystem(options: IngestionSubsystemOptions = {}): Sub
     async start(host) {
       const { redis, keys, settings, log } = host;
       const ownStore = options.store ?? openStore(settings);
-      // Documents processed at once share one write: each write to the store is a commit.
-      const store = new GroupedWrites(ownStore);
+      // Documents processed at once share one write: each write to the store is a commit. Where two
+      // processes' commits would conflict, they take turns, and each one's writes gather meanwhile.
+      const store = new GroupedWrites(ownStore, {
+        ...(ownStore.writersConflict ? { writer: new CollectionWriter(redis, keys, host.workerId) } : {}),
+      });
       const preparation = new PreparationPool(options.threads);
       const context: IngestionContext = {
         prepare: (task) => preparation.prepare(task),

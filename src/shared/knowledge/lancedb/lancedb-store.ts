@@ -15,6 +15,7 @@ import {
 } from '../vector-store.js';
 import type { Scalar, Where, WhereDocument } from '../where-filter.js';
 import { type ColumnKind, columnKind, metadataColumn, toLanceSql } from './lancedb-filter.js';
+import { chunkRow, chunkSchema, chunkTable } from './lancedb-rows.js';
 
 type Row = Record<string, unknown>;
 const infoTable = '_atlas_collections';
@@ -29,6 +30,8 @@ export class LanceDbStore implements VectorStore {
   private readonly tables = new Map<string, lancedb.Table>();
   private readonly ftsReady = new Set<string>();
   private readonly ensured = new Set<string>();
+  /** Commits of several processes to one table conflict: the loser redoes its write. */
+  readonly writersConflict = true;
   /** Writes go one at a time: concurrent table creation or commits in one process only conflict. */
   private writing: Promise<unknown> = Promise.resolve();
 
@@ -123,26 +126,15 @@ export class LanceDbStore implements VectorStore {
 
   private async upsertNow(collection: string, chunks: StoredChunk[]): Promise<void> {
     if (chunks.length === 0) return;
-    const rows = chunks.map((chunk) => ({
-      id: chunk.id,
-      document_id: chunk.documentId,
-      chunk_index: chunk.chunkIndex,
-      version: chunk.version,
-      text: chunk.text,
-      vector: chunk.vector,
-      metadata_json: JSON.stringify(chunk.metadata),
-      superseded: false,
-      ...Object.fromEntries(
-        Object.entries(chunk.metadata).map(([field, value]) => [metadataColumn(field), value]),
-      ),
-    }));
     const table = await this.table(collection);
     if (!table) {
       const db = await this.db();
-      this.tables.set(collection, await db.createTable(collection, rows));
+      const data = chunkTable(chunks, chunkSchema(chunks)) ?? chunks.map(chunkRow);
+      this.tables.set(collection, await db.createTable(collection, data));
     } else {
       await this.addMissingColumns(table, chunks);
-      await table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
+      const data = chunkTable(chunks, await table.schema()) ?? chunks.map(chunkRow);
+      await table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
     }
     this.ftsReady.delete(collection);
   }
