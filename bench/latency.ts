@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { AtlasClient } from '../src/producer/atlas-client.js';
+import { createRedis } from '../src/shared/redis.js';
 import { ms, reportFigures } from './figures.js';
-import { mark, type StageTimes, stageTimes, timeProducerStages } from './stage-times.js';
+import { mark, type SavedStages, type StageTimes, stageTimes, timeProducerStages } from './stage-times.js';
 import {
   benchRedis,
   benchSettings,
@@ -106,25 +107,61 @@ const queued = (prompt: string) => client.generate({ prompt, providers: ['openai
 const directKeys = Array.from({ length: total }, (_, i) => `Say hello d${i}`);
 const atlasKeys = Array.from({ length: total }, (_, i) => `Say hello a${i}`);
 const hopMs: number[] = [];
+/** CPU ms per Atlas request, by process: less at the mercy of other load on the machine than latency. */
+const cpuPerRequest: Record<string, number> = {};
+let cpuBefore: NodeJS.CpuUsage | undefined;
+/** Redis commands per Atlas request, by command, from the server's own counts. */
+const callsPerRequest: Record<string, number> = {};
+let redisCpuBefore = 0;
+const admin = createRedis(redis.url);
+/** The Redis server's own CPU time (user + system, ms). */
+async function redisCpuMs(): Promise<number> {
+  const info = await admin.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+  return (field('used_cpu_sys') + field('used_cpu_user')) * 1000;
+}
+/** Calls so far, by command. */
+async function redisCalls(): Promise<Record<string, number>> {
+  const info = await admin.info('commandstats');
+  return Object.fromEntries(
+    [...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map(([, command, calls]) => [
+      command!,
+      Number(calls),
+    ]),
+  );
+}
 try {
   // Warm both paths first (connections, script cache, JIT).
   for (let i = 0; i < 50; i++) {
     await direct(`warm-up d${i}`);
     await queued(`warm-up a${i}`);
   }
+  const directCpu = process.cpuUsage();
   await atFixedRate(async (i) => {
     mark(directKeys[i]!, 'called');
     await direct(directKeys[i]!);
     mark(directKeys[i]!, 'resolved');
   });
+  const directUsed = process.cpuUsage(directCpu);
+  // What one SDK call costs its caller: the part of the worker's CPU that is not Atlas's own.
+  cpuPerRequest['direct SDK call'] = (directUsed.user + directUsed.system) / 1000 / total;
+  cpuBefore = process.cpuUsage();
+  redisCpuBefore = await redisCpuMs();
+  const callsBefore = await redisCalls();
   await atFixedRate(async (i) => {
     mark(atlasKeys[i]!, 'called');
     const result = await queued(atlasKeys[i]!);
     mark(atlasKeys[i]!, 'resolved');
     hopMs.push(result.hops[0]?.ms ?? Number.NaN);
   });
+  const used = process.cpuUsage(cpuBefore);
+  cpuPerRequest.producer = (used.user + used.system) / 1000 / total;
+  cpuPerRequest.redis = ((await redisCpuMs()) - redisCpuBefore) / total;
+  for (const [command, calls] of Object.entries(await redisCalls()))
+    callsPerRequest[command] = (calls - (callsBefore[command] ?? 0)) / total;
 } finally {
   await client.close();
+  admin.disconnect();
   await stopWorkerProcesses([...workers.map((worker) => worker.child), fakeProcess.child]);
   await cleanup(redis.url, prefix);
   await redis.stop();
@@ -133,8 +170,10 @@ try {
 // The worker's and the fake's times, written as they stopped, joined to this process's.
 const times: StageTimes = stageTimes();
 for (const file of readdirSync(folder)) {
-  const theirs = JSON.parse(readFileSync(join(folder, file), 'utf8')) as StageTimes;
-  for (const [key, instants] of Object.entries(theirs)) times[key] = { ...times[key], ...instants };
+  const theirs = JSON.parse(readFileSync(join(folder, file), 'utf8')) as SavedStages;
+  for (const [key, instants] of Object.entries(theirs.times)) times[key] = { ...times[key], ...instants };
+  // The worker served the warm-up too; the fake served both paths.
+  if (theirs.cpuMs !== undefined) cpuPerRequest[file.split('-')[0]!] = theirs.cpuMs / (total + 50);
 }
 rmSync(folder, { recursive: true, force: true });
 
@@ -159,6 +198,20 @@ console.log(
 );
 console.table(atlas.rows);
 console.log(
+  `CPU per request (ms): ${Object.entries(cpuPerRequest)
+    .map(([name, value]) => `${name === 'atlas' ? 'worker' : name} ${round(value, 3)}`)
+    .join(', ')}`,
+);
+const busiest = Object.entries(callsPerRequest)
+  .filter(([, calls]) => calls >= 0.05)
+  .sort((a, b) => b[1] - a[1]);
+console.log(
+  `Redis commands per Atlas request: ${round(
+    busiest.reduce((sum, [, calls]) => sum + calls, 0),
+    2,
+  )} (${busiest.map(([command, calls]) => `${command} ${round(calls, 2)}`).join(', ')})`,
+);
+console.log(
   JSON.stringify({
     benchmark: 'added-latency',
     ratePerSecond: rate,
@@ -167,6 +220,8 @@ console.log(
     atlasMs: { p50: round(atlasMs.p50), p99: round(atlasMs.p99) },
     addedMs: { p50: round(added.p50), p99: round(added.p99) },
     stages: atlas.rows,
+    cpuMsPerRequest: cpuPerRequest,
+    redisCallsPerRequest: Object.fromEntries(busiest),
   }),
 );
 reportFigures('latency', [

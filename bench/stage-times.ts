@@ -29,10 +29,22 @@ export function mark(key: string, name: string, at = clock()): void {
   times[key] = { ...times[key], [name]: at };
 }
 
+/** CPU time of this process since it began serving (its first request), when it records one. */
+let servingSince: NodeJS.CpuUsage | undefined;
+
+/** What a process writes: its times, and the CPU it spent serving (ms, user + system). */
+export interface SavedStages {
+  times: StageTimes;
+  cpuMs: number | undefined;
+}
+
 /** Writes this process's times into BENCH_STAGES, when set. */
 export function saveStageTimes(role: string): void {
   const into = folder();
-  if (into) writeFileSync(join(into, `${role}-${process.pid}.json`), JSON.stringify(times));
+  if (!into) return;
+  const used = servingSince && process.cpuUsage(servingSince);
+  const saved: SavedStages = { times, cpuMs: used && (used.user + used.system) / 1000 };
+  writeFileSync(join(into, `${role}-${process.pid}.json`), JSON.stringify(saved));
 }
 
 /**
@@ -74,6 +86,7 @@ export function timeWorkerStages(): void {
   const begin = RequestStore.prototype.begin;
   RequestStore.prototype.begin = async function (this: RequestStore, input) {
     const called = clock();
+    servingSince ??= process.cpuUsage();
     const begun = await begin.call(this, input);
     const prompt = begun.record?.request.prompt;
     if (prompt !== undefined) {
