@@ -4,12 +4,21 @@
 //   Atlas mock   client.generate to a mock instance with 0 ms latency
 //   Atlas SDK    client.generate to an OpenAI instance: the SDK in the worker, the fake in a third process
 // Prints completions per second, p50 and p99 latency, and each Atlas path's ratio to raw BullMQ.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { Queue, QueueEvents } from 'bullmq';
 import { AtlasClient } from '../src/producer/atlas-client.js';
 import { createRedis } from '../src/shared/redis.js';
 import { reportFigures } from './figures.js';
-import { benchRedis, benchSettings, cleanup, round, summarize } from './support.js';
+import {
+  benchRedis,
+  benchSettings,
+  cleanup,
+  round,
+  startProcess,
+  stopWorkerProcesses,
+  summarize,
+} from './support.js';
+
+const script = 'bench/closed-loop-process.ts';
 
 const inFlight = Number(process.env['BENCH_CONCURRENCY'] ?? 50);
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 10);
@@ -64,46 +73,10 @@ async function measure(path: string, processes: number, call: () => Promise<unkn
   return { path, processes, errors: latencies.errors, perSecond: latencies.length / seconds, p50, p99 };
 }
 
-async function startProcess(args: string[]): Promise<{ child: ChildProcess; line: string }> {
-  // BENCH_CPU_PROF=<folder>: every process writes a V8 CPU profile there (bench/cpu-profile-summary.ts).
-  const profile = process.env['BENCH_CPU_PROF'];
-  const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
-  const child = spawn(
-    process.execPath,
-    [...flags, '--import', 'tsx', 'bench/closed-loop-process.ts', ...args],
-    {
-      env: process.env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const line = await new Promise<string>((resolve, reject) => {
-    let seen = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes('\n')) resolve(seen.split('\n')[0]!);
-    });
-    child.once('exit', (code) => reject(new Error(`closed-loop process ${args[0]} exited ${code}`)));
-  });
-  return { child, line };
-}
-
-async function stopAll(children: ChildProcess[]): Promise<void> {
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
-}
-
 async function raw(url: string, processes: number): Promise<Figures> {
   const prefix = 'bench-closed-raw';
   const workers = await Promise.all(
-    Array.from({ length: processes }, () => startProcess(['raw', url, prefix, String(inFlight)])),
+    Array.from({ length: processes }, () => startProcess(script, ['raw', url, prefix, String(inFlight)])),
   );
   const connection = createRedis(url);
   const queue = new Queue('rr', { connection, prefix });
@@ -123,7 +96,7 @@ async function raw(url: string, processes: number): Promise<Figures> {
       return job.waitUntilFinished(events, 10_000);
     });
   } finally {
-    await stopAll(workers.map((worker) => worker.child));
+    await stopWorkerProcesses(workers.map((worker) => worker.child));
     await events.close();
     eventsConnection.disconnect();
     await queue.obliterate({ force: true });
@@ -149,7 +122,7 @@ async function atlas(
   });
   const workers = await Promise.all(
     Array.from({ length: processes }, () =>
-      startProcess(['atlas', JSON.stringify(settings), String(inFlight)]),
+      startProcess(script, ['atlas', JSON.stringify(settings), String(inFlight)]),
     ),
   );
   const client = new AtlasClient({ settings });
@@ -162,14 +135,14 @@ async function atlas(
       client.generate(request),
     );
   } finally {
-    await stopAll(workers.map((worker) => worker.child));
+    await stopWorkerProcesses(workers.map((worker) => worker.child));
     await client.close();
     await cleanup(url, prefix);
   }
 }
 
 const redis = await benchRedis();
-const fakeProcess = paths.includes('sdk') ? await startProcess(['fake']) : undefined;
+const fakeProcess = paths.includes('sdk') ? await startProcess(script, ['fake']) : undefined;
 const fake = fakeProcess
   ? (JSON.parse(fakeProcess.line.slice('ready '.length)) as { baseURL: string; apiKey: string })
   : undefined;
@@ -181,7 +154,7 @@ try {
     if (paths.includes('sdk')) figures.push(await atlas(redis.url, processes, 'sdk', fake));
   }
 } finally {
-  if (fakeProcess) await stopAll([fakeProcess.child]);
+  if (fakeProcess) await stopWorkerProcesses([fakeProcess.child]);
   await redis.stop();
 }
 const targets: Record<string, number> = { 'Atlas, 0 ms mock': 0.8, 'Atlas, OpenAI SDK → fake': 0.6 };

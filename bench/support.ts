@@ -67,9 +67,36 @@ export async function stopWorkerProcesses(children: ChildProcess[]): Promise<voi
     children.map(
       (child) =>
         new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve();
           child.once('exit', () => resolve());
           child.kill('SIGTERM');
         }),
     ),
   );
+}
+
+/**
+ * Starts a benchmark script in its own process with `args`; resolves with the first line it prints
+ * (it says "ready", and maybe more, once it serves). BENCH_CPU_PROF=<folder>: the process writes a V8
+ * CPU profile there (bench/cpu-profile-summary.ts).
+ */
+export async function startProcess(
+  script: string,
+  args: string[],
+): Promise<{ child: ChildProcess; line: string }> {
+  const profile = process.env['BENCH_CPU_PROF'];
+  const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script, ...args], {
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    let seen = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('\n')) resolve(seen.split('\n')[0]!);
+    });
+    child.once('exit', (code) => reject(new Error(`${script} ${args[0] ?? ''} exited ${code}`)));
+  });
+  return { child, line };
 }
