@@ -97,12 +97,12 @@ const series = (name: string, pick: (entry: Sample) => number, unit: string) => 
   return `${name}: start ${values[0]} ${unit}, peak ${peak} ${unit}, at the last request ${atLoadEnd} ${unit}, end ${values.at(-1)} ${unit}`;
 };
 process.stdout.write(
-  [
+  `${[
     `soak: ${done} requests (${failed} failed) through one worker process in ${loadS.toFixed(0)} s, ${(done / loadS).toFixed(0)} requests/s; samples every ${sampleMs / 1000} s`,
     series('worker RSS', (entry) => entry.rssMb, 'MB'),
     series('Redis used_memory', (entry) => entry.usedMemoryMb, 'MB'),
     series('Redis keys', (entry) => entry.keys, ''),
-  ].join('\n') + '\n',
+  ].join('\n')}\n`,
 );
 await client.close();
 redis.disconnect();
