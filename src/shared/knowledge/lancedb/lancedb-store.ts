@@ -21,16 +21,17 @@ import { tuneVectorQuery, updateVectorIndex } from './lancedb-vector-index.js';
 type Row = Record<string, unknown>;
 const infoTable = '_atlas_collections';
 
-/**
- * The embedded store: LanceDB files in a folder, no server. One table per collection; metadata fields
- * become `m_<field>` columns (added as new fields appear) so filters run as SQL; a full-text index on
- * the text serves keyword search, and hybrid search fuses both with weighted reciprocal-rank fusion.
- */
 export interface LanceDbStoreOptions {
   /** Chunks a collection holds before `compact` builds its vector index; 0 never builds one. */
   vectorIndexMinChunks?: number;
 }
 
+/**
+ * The embedded store: LanceDB files in a folder, no server. One table per collection; metadata fields
+ * become `m_<field>` columns (added as new fields appear) so filters run as SQL; a full-text index on
+ * the text serves keyword search, a vector index (once compacting finds the collection big enough)
+ * semantic search, and hybrid search fuses both with weighted reciprocal-rank fusion.
+ */
 export class LanceDbStore implements VectorStore {
   private connection: Promise<lancedb.Connection> | undefined;
   private readonly tables = new Map<string, lancedb.Table>();
