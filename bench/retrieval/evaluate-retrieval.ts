@@ -1,4 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve, sep } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -54,7 +62,8 @@ export function readmeRetrievalCorpus(): RetrievalCorpus {
     collection: 'readmes',
     documents: readmeCorpus(),
     queries: labelledQueries(),
-    roots: [],
+    // Its own folder, by its real path: node_modules may be a link to outside the working folder.
+    roots: [realpathSync(resolve('node_modules'))],
     documentOfHit,
     dispose() {},
   };

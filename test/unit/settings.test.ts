@@ -132,8 +132,11 @@ describe('settings', () => {
     expect(settings.ingestion).toEqual({
       knowledgeDirectory: '.atlas/lancedb',
       keepVersions: 3,
+      vectorIndexMinChunks: 5_000,
       allowPrivateUrls: false,
     });
+    expect(load({ ATLAS_VECTOR_INDEX_MIN_CHUNKS: '0' }).ingestion.vectorIndexMinChunks).toBe(0);
+    expect(() => load({ ATLAS_VECTOR_INDEX_MIN_CHUNKS: '-1' })).toThrow(/ATLAS_VECTOR_INDEX_MIN_CHUNKS/);
     expect(settings.log).toEqual({ level: 'debug', redactPrompts: false });
     // A file's sections merge with the environment field by field; the file wins where both give one.
     const merged = load(

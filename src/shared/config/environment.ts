@@ -8,6 +8,7 @@ type Kind =
   | { kind: 'list' }
   | { kind: 'flag' }
   | { kind: 'positive' }
+  | { kind: 'count' }
   | { kind: 'port' }
   | { kind: 'choice'; allowed: readonly string[] };
 
@@ -38,6 +39,11 @@ export const environmentVariables: readonly Variable[] = [
   { name: 'QDRANT_URL', path: ['ingestion', 'qdrantUrl'], type: { kind: 'url' } },
   { name: 'ATLAS_KNOWLEDGE_DIR', path: ['ingestion', 'knowledgeDirectory'], type: { kind: 'text' } },
   { name: 'ATLAS_KEEP_VERSIONS', path: ['ingestion', 'keepVersions'], type: { kind: 'positive' } },
+  {
+    name: 'ATLAS_VECTOR_INDEX_MIN_CHUNKS',
+    path: ['ingestion', 'vectorIndexMinChunks'],
+    type: { kind: 'count' },
+  },
   { name: 'ATLAS_ALLOW_PRIVATE_URLS', path: ['ingestion', 'allowPrivateUrls'], type: { kind: 'flag' } },
   { name: 'ATLAS_AGENT_MODULES', path: ['agents', 'modules'], type: { kind: 'list' } },
   {
@@ -102,6 +108,12 @@ function convert(name: string, raw: string, type: Kind): unknown {
       const value = Number(raw);
       if (!Number.isInteger(value) || value < 1)
         throw new ConfigError(name, `expected a whole number of at least 1, got '${raw}'`);
+      return value;
+    }
+    case 'count': {
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < 0)
+        throw new ConfigError(name, `expected a whole number of at least 0, got '${raw}'`);
       return value;
     }
     case 'port': {

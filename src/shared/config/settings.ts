@@ -117,6 +117,9 @@ const workersSchema = z
   .strict()
   .prefault({});
 
+/** See `ingestion.vectorIndexMinChunks`. */
+export const defaultVectorIndexMinChunks = 5_000;
+
 const ingestionSchema = z
   .object({
     /** Qdrant to store knowledge in; without it the embedded store is used. Environment: QDRANT_URL. */
@@ -125,6 +128,12 @@ const ingestionSchema = z
     knowledgeDirectory: z.string().min(1).default('.atlas/lancedb'),
     /** Versions of each document the knowledge base keeps. Environment: ATLAS_KEEP_VERSIONS. @default 1 */
     keepVersions: z.number().int().positive().default(1),
+    /**
+     * Chunks a collection of the embedded store holds before compacting it builds a vector index
+     * (approximate search, a few milliseconds instead of a scan of every vector); 0 never builds one.
+     * Environment: ATLAS_VECTOR_INDEX_MIN_CHUNKS. @default 5000
+     */
+    vectorIndexMinChunks: z.number().int().min(0).default(defaultVectorIndexMinChunks),
     /**
      * Let ingestion workers fetch URLs on private, loopback or link-local addresses.
      * Environment: ATLAS_ALLOW_PRIVATE_URLS=1. @default false

@@ -7,5 +7,7 @@ import type { VectorStore } from './vector-store.js';
 export function openStore(settings: Pick<Settings, 'ingestion'>): VectorStore {
   return settings.ingestion.qdrantUrl
     ? new QdrantStore({ url: settings.ingestion.qdrantUrl })
-    : new LanceDbStore(settings.ingestion.knowledgeDirectory);
+    : new LanceDbStore(settings.ingestion.knowledgeDirectory, {
+        vectorIndexMinChunks: settings.ingestion.vectorIndexMinChunks,
+      });
 }

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import * as lancedb from '@lancedb/lancedb';
+import { defaultVectorIndexMinChunks } from '../../config/settings.js';
 import { ValidationError } from '../../errors.js';
 import { checkCollectionName } from '../collection-name.js';
 import {
@@ -16,14 +17,21 @@ import {
 import type { Scalar, Where, WhereDocument } from '../where-filter.js';
 import { type ColumnKind, columnKind, metadataColumn, toLanceSql } from './lancedb-filter.js';
 import { chunkRow, chunkSchema, chunkTable } from './lancedb-rows.js';
+import { tuneVectorQuery, updateVectorIndex } from './lancedb-vector-index.js';
 
 type Row = Record<string, unknown>;
 const infoTable = '_atlas_collections';
 
+export interface LanceDbStoreOptions {
+  /** Chunks a collection holds before `compact` builds its vector index; 0 never builds one. */
+  vectorIndexMinChunks?: number;
+}
+
 /**
  * The embedded store: LanceDB files in a folder, no server. One table per collection; metadata fields
  * become `m_<field>` columns (added as new fields appear) so filters run as SQL; a full-text index on
- * the text serves keyword search, and hybrid search fuses both with weighted reciprocal-rank fusion.
+ * the text serves keyword search, a vector index (once compacting finds the collection big enough)
+ * semantic search, and hybrid search fuses both with weighted reciprocal-rank fusion.
  */
 export class LanceDbStore implements VectorStore {
   private connection: Promise<lancedb.Connection> | undefined;
@@ -35,7 +43,14 @@ export class LanceDbStore implements VectorStore {
   /** Writes go one at a time: concurrent table creation or commits in one process only conflict. */
   private writing: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly directory: string) {}
+  private readonly vectorIndexMinChunks: number;
+
+  constructor(
+    private readonly directory: string,
+    options: LanceDbStoreOptions = {},
+  ) {
+    this.vectorIndexMinChunks = options.vectorIndexMinChunks ?? defaultVectorIndexMinChunks;
+  }
 
   async ensureCollection(info: CollectionInfo, options: EnsureOptions = {}): Promise<void> {
     checkCollectionName(info.name);
@@ -212,15 +227,23 @@ export class LanceDbStore implements VectorStore {
   ): Promise<lancedb.Query | lancedb.VectorQuery> {
     // Cosine, as in Qdrant: under L2 a chunk with an all-zero vector (no words) would sit nearer every
     // query than most real matches.
-    if (options.mode === 'semantic') return table.vectorSearch(requireVector(options)).distanceType('cosine');
+    if (options.mode === 'semantic')
+      return tuneVectorQuery(table.vectorSearch(requireVector(options)).distanceType('cosine'));
     return table.query().fullTextSearch(requireQuery(options));
   }
 
-  /** Compacts the files and drops old versions; worth running after big ingestions. */
+  /**
+   * Compacts the files, drops old versions and adds the rows written since to the indices; past
+   * `vectorIndexMinChunks` chunks, builds (or retrains) the vector index. Worth running after big
+   * ingestions.
+   */
   async compact(collection: string): Promise<void> {
     checkCollectionName(collection);
     return this.exclusive(async () => {
-      await (await this.table(collection))?.optimize();
+      const table = await this.table(collection);
+      if (!table) return;
+      await table.optimize();
+      await updateVectorIndex(table, this.vectorIndexMinChunks);
     });
   }
 
