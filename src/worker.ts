@@ -29,7 +29,7 @@ export type {
   WorkflowRegistry,
 } from './shared/agents/workflow.js';
 export { defineWorkflow, END } from './shared/agents/workflow.js';
-export { LanceDbStore } from './shared/knowledge/lancedb/lancedb-store.js';
+export { LanceDbStore, type LanceDbStoreOptions } from './shared/knowledge/lancedb/lancedb-store.js';
 export type { QdrantStoreOptions } from './shared/knowledge/qdrant/qdrant-store.js';
 export { QdrantStore } from './shared/knowledge/qdrant/qdrant-store.js';
 export type { SearchHit, StoredChunk, VectorStore } from './shared/knowledge/vector-store.js';
