@@ -125,6 +125,8 @@ export interface RunningWorkerHost {
 interface Watched {
   readonly queue: string;
   readonly concurrency: number;
+  /** The worker's limiter: its queue is rate limited while the limiter key's count is at least this. */
+  readonly limiterMax: number | undefined;
   worker: Worker;
   connection: Redis;
   /** Jobs running in the current worker's processor. */
@@ -209,6 +211,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Runni
       const watched: Watched = {
         queue,
         concurrency: workerOptions.concurrency ?? 1,
+        limiterMax: workerOptions.limiter?.max,
         active: 0,
         taken: 0,
         suspect: undefined,
@@ -278,16 +281,20 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Runni
       const pipeline = redis.pipeline();
       for (const { queue } of watchedWorkers) {
         const at = `${keys.bullPrefix}:${queue}`;
-        pipeline.llen(`${at}:wait`).zcard(`${at}:prioritized`).pttl(`${at}:limiter`);
+        pipeline.llen(`${at}:wait`).zcard(`${at}:prioritized`).pttl(`${at}:limiter`).get(`${at}:limiter`);
       }
       const replies = (await pipeline.exec()) ?? [];
       const now = Date.now();
       watchedWorkers.forEach((watched, index) => {
-        const [wait, prioritized, limiter] = replies
-          .slice(index * 3, index * 3 + 3)
+        const [wait, prioritized, limiterTtl, limiterCount] = replies
+          .slice(index * 4, index * 4 + 4)
           .map(([error, value]) => (error ? Number.NaN : Number(value)));
         const waiting = (wait ?? 0) + (prioritized ?? 0);
-        const idle = waiting > 0 && !((limiter ?? 0) > 0) && watched.active < watched.concurrency;
+        // As BullMQ decides: the key also counts jobs through the window, a limit only once it reaches max.
+        const limited =
+          (limiterTtl ?? 0) > 0 &&
+          (watched.limiterMax === undefined || (limiterCount ?? 0) >= watched.limiterMax);
+        const idle = waiting > 0 && !limited && watched.active < watched.concurrency;
         const stopped = !watched.worker.isRunning();
         if (!(idle || stopped)) {
           watched.suspect = undefined;

@@ -29,6 +29,28 @@ describe('failover details', () => {
     });
   });
 
+  it('a short 429 holds back every worker of the instance, not only the one that got it', async () => {
+    harness = await createHarness({
+      providers: {
+        limited: { type: 'mock', failures: [{ kind: 'rate_limited', retryAfterMs: 500 }] },
+        backup: { type: 'mock' },
+      },
+    });
+    // Two fleets stand for two worker processes of the same instance.
+    await harness.startWorkers();
+    await harness.startWorkers();
+    const started = Date.now();
+    const first = harness.client.generate({ prompt: 'first', providers: ['limited', 'backup'] });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    // A request arriving while the instance waits wakes idle workers; none may call the provider yet.
+    const second = harness.client.generate({ prompt: 'second', providers: ['limited', 'backup'] });
+    const endedAt = await Promise.all([first, second].map((request) => request.then(() => Date.now())));
+    for (const end of endedAt) expect(end - started).toBeGreaterThanOrEqual(450);
+    expect((await first).provider).toBe('limited');
+    expect((await second).provider).toBe('limited');
+    expect(harness.providers.get('backup')!.calls).toBe(0);
+  });
+
   it('tells a stream reader to reset when the provider fails after text was sent', async () => {
     harness = await createHarness({
       providers: { ...mockInstances('breaks', 'backup'), breaks: { type: 'mock', latencyMs: 200 } },

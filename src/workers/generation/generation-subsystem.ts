@@ -61,7 +61,12 @@ export function generationSubsystem(options: GenerationSubsystemOptions): Subsys
           (job, _token, worker) => processor.process(job, worker),
           {
             concurrency: options.concurrency ?? 10,
-            ...(rateLimit ? { limiter: { max: rateLimit.max, duration: rateLimit.durationMs } } : {}),
+            // BullMQ checks a queue's rate limit only for workers that have a limiter: without one, the
+            // pause a short 429 sets (worker.rateLimit) would hold back this worker alone, and not even
+            // its fetch already under way, while the rest of the fleet kept calling the provider.
+            limiter: rateLimit
+              ? { max: rateLimit.max, duration: rateLimit.durationMs }
+              : { max: Number.MAX_SAFE_INTEGER, duration: 60_000 },
             // BullMQ gave up on a job (attempts used up, stalled out): its request ends now, with the reason.
             onFailed: (job, error) => {
               if (!job || host.closing) return;
