@@ -196,18 +196,26 @@ export class LanceDbStore implements VectorStore {
     const columns = await this.columns(table);
     const filter = toLanceSql(options.where, options.whereDocument, columns);
     if (options.mode !== 'semantic') await this.ensureFullTextIndex(collection, table);
+    // Only what a hit carries: reading every row's vector back (1,024 numbers each) cost more than the search.
+    const selected = hitColumns.filter((column) => columns.has(column));
+    const select = <Q extends lancedb.Query | lancedb.VectorQuery>(query: Q) => query.select(selected) as Q;
     let rows: Row[];
     if (!filter && columns.has('superseded') && hidesSuperseded(options.where)) {
       // A filter that keeps nearly every row makes LanceDB's pre-filtered vector scan several times
       // slower, so superseded chunks are dropped from a few more hits than asked for instead; only
       // when too many of those were superseded does the search run again, filtered.
-      const fetched = (await (await this.query(table, options)).limit(overFetch(k)).toArray()) as Row[];
+      const fetched = (await select(await this.query(table, options))
+        .limit(overFetch(k))
+        .toArray()) as Row[];
       rows = fetched.filter((row) => row['superseded'] !== true);
       if (rows.length < k && fetched.length === overFetch(k))
-        rows = (await (await this.query(table, options)).where(notSuperseded).limit(k).toArray()) as Row[];
+        rows = (await select(await this.query(table, options))
+          .where(notSuperseded)
+          .limit(k)
+          .toArray()) as Row[];
     } else {
       const sql = visible(options.where, filter, columns);
-      let query = await this.query(table, options);
+      let query = select(await this.query(table, options));
       if (sql) query = query.where(sql) as typeof query;
       rows = (await query.limit(k).toArray()) as Row[];
     }
@@ -313,6 +321,8 @@ const notSuperseded = '(superseded IS NULL OR superseded = false)';
 
 /** Hits fetched when superseded ones are dropped after the search. */
 const overFetch = (k: number) => k * 2 + 10;
+
+const hitColumns = ['id', 'document_id', 'chunk_index', 'text', 'metadata_json', 'superseded'];
 
 /** A filter's SQL with superseded chunks left out, unless the filter asks for a version. */
 function visible(
