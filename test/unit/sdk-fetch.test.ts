@@ -23,6 +23,14 @@ describe('sdkFetch, the fetch the provider SDKs are given', () => {
           setTimeout(() => response.end('data: two\n\n'), 20);
         } else if (request.url === '/empty') {
           response.writeHead(204).end();
+        } else if (request.url === '/moved') {
+          response.writeHead(307, { location: '/json' }).end();
+        } else if (request.url === '/odd-status') {
+          // Node's HTTP parser takes any three digits; no Response can hold 600.
+          request.socket.end('HTTP/1.1 600 Odd\r\ncontent-length: 0\r\n\r\n');
+        } else if (request.url === '/slow-events') {
+          response.writeHead(200, { 'content-type': 'text/event-stream' });
+          response.write('data: one\n\n');
         }
         // `/hang` never answers.
       });
@@ -59,10 +67,56 @@ describe('sdkFetch, the fetch the provider SDKs are given', () => {
     expect(rest).toBe('data: two\n\n');
   });
 
-  it('gives a reply with no content a null body', async () => {
-    const response = await sdkFetch(`${url}/empty`);
-    expect(response.status).toBe(204);
-    expect(response.body).toBeNull();
+  it('gives a reply with no content a null body, and frees its connection and signal', async () => {
+    const controller = new AbortController();
+    let listeners = 0;
+    const add = controller.signal.addEventListener.bind(controller.signal);
+    const remove = controller.signal.removeEventListener.bind(controller.signal);
+    controller.signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      listeners++;
+      add(...args);
+    }) as typeof add;
+    controller.signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+      listeners--;
+      remove(...args);
+    }) as typeof remove;
+    const sockets = new Set<unknown>();
+    const count = (socket: unknown) => sockets.add(socket);
+    server.on('connection', count);
+    for (let i = 0; i < 3; i++) {
+      const response = await sdkFetch(`${url}/empty`, { signal: controller.signal });
+      expect(response.status).toBe(204);
+      expect(response.body).toBeNull();
+    }
+    server.off('connection', count);
+    expect(listeners).toBe(0);
+    expect(sockets.size).toBeLessThanOrEqual(1);
+  });
+
+  it('follows a redirect as fetch does', async () => {
+    const response = await sdkFetch(`${url}/moved`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"b":2}',
+    });
+    expect(response.status).toBe(201);
+    expect(await response.json()).toMatchObject({ method: 'POST', body: '{"b":2}' });
+  });
+
+  it('answers a status outside 200–599 as fetch does, instead of throwing out of the process', async () => {
+    const response = await sdkFetch(`${url}/odd-status`);
+    expect(response.status).toBe(600);
+    expect(response.ok).toBe(false);
+  });
+
+  it('ends a streamed body with the signal reason when aborted mid-stream', async () => {
+    const controller = new AbortController();
+    const response = await sdkFetch(`${url}/slow-events`, { signal: controller.signal });
+    const reader = response.body!.getReader();
+    await reader.read();
+    const reason = new DOMException('stopped', 'AbortError');
+    controller.abort(reason);
+    await expect(reader.read()).rejects.toBe(reason);
   });
 
   it('rejects with the signal reason on abort, and with "fetch failed" when nothing listens', async () => {

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
  * server, this about 0.35 ms: with many calls in flight the HTTP client was the worker's largest cost.
  * A JSON reply (every non-streamed answer and every error) is read whole and handed over as one buffer;
  * any other reply (server-sent events, NDJSON) keeps streaming through a web stream, as from `fetch`.
- * A request whose body is not a string falls back to Node's `fetch`.
+ * A request whose body is not a string, a redirect and a status outside 200–599 go to Node's `fetch`.
  */
 export function sdkFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
   const { body, signal } = init;
@@ -28,28 +28,54 @@ export function sdkFetch(input: string | URL | Request, init: RequestInit = {}):
       headers: headerRecord(init.headers),
       agent: secure ? httpsAgent : httpAgent,
     });
-    const abort = () => request.destroy(signal?.reason);
+    let reply: http.IncomingMessage | undefined;
+    // Destroying the reply itself hands the signal's reason to a body being streamed, as `fetch` does.
+    const abort = () => (reply ? reply.destroy(signal?.reason) : request.destroy(signal?.reason));
     signal?.addEventListener('abort', abort, { once: true });
     request.on('error', failed);
     request.on('response', (response) => {
+      try {
+        answer(response);
+      } catch (error) {
+        // A header Headers will not hold, say: the call fails instead of the process.
+        response.destroy();
+        failed(error as Error);
+      }
+    });
+    const answer = (response: http.IncomingMessage) => {
+      reply = response;
+      const status = response.statusCode ?? 0;
       const headers = new Headers();
       const raw = response.rawHeaders;
       for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
-      const status = response.statusCode ?? 0;
+      const done = () => signal?.removeEventListener('abort', abort);
+      if (status < 200 || status > 599 || (redirects.has(status) && headers.has('location'))) {
+        // Rare answers go to Node's fetch, which follows redirects and rejects what no Response can hold.
+        response.resume();
+        done();
+        resolve(fetch(input, init));
+        return;
+      }
       const meta = { status, statusText: response.statusMessage ?? '', headers };
+      if (nullBody(status)) {
+        response.resume();
+        done();
+        resolve(new Response(null, meta));
+        return;
+      }
       if (!/^application\/json\b/i.test(headers.get('content-type') ?? '')) {
-        response.once('close', () => signal?.removeEventListener('abort', abort));
-        resolve(new Response(nullBody(status) ? null : (Readable.toWeb(response) as ReadableStream), meta));
+        response.once('close', done);
+        resolve(new Response(Readable.toWeb(response) as ReadableStream, meta));
         return;
       }
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.once('error', failed);
       response.once('end', () => {
-        signal?.removeEventListener('abort', abort);
-        resolve(new Response(nullBody(status) ? null : Buffer.concat(chunks), meta));
+        done();
+        resolve(new Response(Buffer.concat(chunks), meta));
       });
-    });
+    };
     request.end(body ?? undefined);
   });
 }
@@ -59,6 +85,8 @@ export function sdkFetch(input: string | URL | Request, init: RequestInit = {}):
 const idleMs = 4_000;
 const httpAgent = new http.Agent({ keepAlive: true, timeout: idleMs });
 const httpsAgent = new https.Agent({ keepAlive: true, timeout: idleMs });
+
+const redirects = new Set([301, 302, 303, 307, 308]);
 
 function nullBody(status: number): boolean {
   return status === 101 || status === 204 || status === 205 || status === 304;
