@@ -188,3 +188,24 @@ describe('LanceDB without a vector index', () => {
     }
   });
 });
+
+describe('LanceDB with vectors no index can quantize', () => {
+  it('compacts without an index when the vector length is not a multiple of 8', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'atlas-lance-index-'));
+    folders.push(folder);
+    const store = new LanceDbStore(folder, { vectorIndexMinChunks: 10 });
+    const odd = { name: info.name, embeddingModel: 'mock-embed', dimensions: 100 };
+    await store.ensureCollection(odd);
+    const chunks = chunksOf(1, 20).map((chunk) => ({ ...chunk, vector: hashingEmbedding(chunk.text, 100) }));
+    await store.upsert(info.name, chunks);
+    await store.compact(info.name);
+    expect(await indexName(folder)).toBeUndefined();
+    const hits = await store.search(info.name, {
+      mode: 'semantic',
+      vector: hashingEmbedding(text(1, 4), 100),
+      k: 1,
+    });
+    expect(hits[0]?.id).toBe(chunkPointId('doc1', 4));
+    await store.close();
+  });
+});

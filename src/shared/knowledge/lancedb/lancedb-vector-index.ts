@@ -31,7 +31,7 @@ export function tuneVectorQuery(query: lancedb.VectorQuery): lancedb.VectorQuery
  * already added newer rows to an existing index.
  */
 export async function updateVectorIndex(table: lancedb.Table, minChunks: number): Promise<void> {
-  if (minChunks === 0) return;
+  if (minChunks === 0 || !(await quantizable(table))) return;
   const rows = await table.countRows();
   const existing = (await table.listIndices()).filter((index) => index.name.startsWith(indexPrefix));
   const trained = Math.max(0, ...existing.map((index) => Number(index.name.slice(indexPrefix.length)) || 0));
@@ -41,6 +41,16 @@ export async function updateVectorIndex(table: lancedb.Table, minChunks: number)
     name: `${indexPrefix}${rows}`,
   });
   for (const index of existing) await table.dropIndex(index.name);
+}
+
+/**
+ * IVF_RQ takes vectors whose length is a multiple of 8, as every common embedding model's is (384, 768,
+ * 1,024, 1,536, 3,072); a collection of other lengths keeps searching by full scan.
+ */
+async function quantizable(table: lancedb.Table): Promise<boolean> {
+  const vector = (await table.schema()).fields.find((field) => field.name === 'vector');
+  const length = (vector?.type as { listSize?: number } | undefined)?.listSize ?? 0;
+  return length > 0 && length % 8 === 0;
 }
 
 /** The name of the table's vector index, if it has one (for tests and benchmarks). */
