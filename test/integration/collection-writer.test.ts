@@ -65,6 +65,27 @@ describe('turns at committing to a collection', () => {
     await Promise.all(writers.map((writer) => writer.close()));
   });
 
+  it('takes turns fairly: a holder with more to write lets a waiting process in first', async () => {
+    const order: string[] = [];
+    const writeMany = async (owner: string) => {
+      const writer = new CollectionWriter(redis, keys, owner, { pollMs: 5 });
+      for (let i = 0; i < 8; i++)
+        await writer.run('fair', async () => {
+          order.push(owner);
+          await new Promise((resolve) => setTimeout(resolve, 15));
+        });
+    };
+    await Promise.all([writeMany('one'), writeMany('two')]);
+    let longest = 1;
+    let run = 1;
+    for (let i = 1; i < order.length; i++) {
+      run = order[i] === order[i - 1] ? run + 1 : 1;
+      longest = Math.max(longest, run);
+    }
+    expect(order).toHaveLength(16);
+    expect(longest).toBeLessThanOrEqual(2);
+  });
+
   it('takes the turn a killed holder left once it lapses', async () => {
     await redis.set(keys.collectionWriter('lapsed'), 'gone:1', 'PX', 150);
     const writer = new CollectionWriter(redis, keys, 'alive', { pollMs: 5 });

@@ -9,6 +9,25 @@ export interface CollectionWriterOptions {
   pollMs?: number;
 }
 
+/**
+ * Takes the turn if it is free and no other process queued for it first. A process that finds the turn
+ * taken queues itself as next (for a few polls, so a waiter that died stops counting): without this a
+ * holder with more to write would release and take the turn again within one round trip, and a
+ * process that only polls would hardly ever get in.
+ */
+const takeScript = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[3])
+  if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
+  return 0
+end
+local next = redis.call('GET', KEYS[2])
+if next and next ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('DEL', KEYS[2])
+return 1
+`;
+
 /** Ends a turn only if it is still the caller's (a turn that expired may be someone else's now). */
 const releaseScript = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -48,11 +67,15 @@ export class CollectionWriter {
     const token = `${this.owner}:${++this.turns}`;
     let held = false;
     try {
-      while ((await this.redis.set(key, token, 'PX', this.turnMs, 'NX')) !== 'OK')
+      const queued = this.pollMs * 5;
+      while (
+        (await runScript(this.redis, takeScript, [key, `${key}:next`], [token, this.turnMs, queued])) !== 1
+      )
         await new Promise((resolve) => setTimeout(resolve, this.pollMs));
       held = true;
     } catch {
-      // Redis unreachable: the write goes ahead without a turn, as a lone writer would.
+      // Redis refused (a command connection that gave up): the write goes ahead without a turn, as a
+      // lone writer would. On the worker's own connection a command waits for Redis to come back instead.
     }
     if (!held) return write();
     const renewal = setInterval(
