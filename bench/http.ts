@@ -1,30 +1,16 @@
 // (f) What the HTTP layer costs: throughput of /v1/chat/completions at 50 requests in flight, beside a
 // direct call to the same 0 ms OpenAI fake and beside client.generate, in the same run. Workers and the
 // server run in processes of their own, as deployed; the fake, the load generator and the library here.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { AtlasClient } from '../src/producer/atlas-client.js';
 import { startOpenAIFake } from '../test/fakes/openai-fake.js';
 import { reportFigures } from './figures.js';
-import { benchRedis, benchSettings, cleanup, round } from './support.js';
+import { benchRedis, benchSettings, cleanup, round, startProcess } from './support.js';
 
 const inFlight = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 10);
 const token = 'bench-http-token-0123456789abcdef';
-
-async function child(script: string, args: string[]): Promise<{ process: ChildProcess; line: string }> {
-  const started = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    env: process.env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const line = await new Promise<string>((resolve) =>
-    started.stdout!.on('data', (chunk: Buffer) => {
-      const text = chunk.toString();
-      if (text.includes('ready')) resolve(text.trim());
-    }),
-  );
-  return { process: started, line };
-}
 
 async function stop(running: ChildProcess): Promise<void> {
   running.kill('SIGTERM');
@@ -82,8 +68,8 @@ const overrides = {
 };
 const settings = benchSettings(redis.url, prefix, overrides);
 const serialized = JSON.stringify({ ...overrides, redis: settings.redis, log: { level: 'silent' } });
-const workers = await child('bench/worker-process.ts', [serialized, '200']);
-const server = await child('bench/server-process.ts', [
+const workers = await startProcess('bench/worker-process.ts', [serialized, '200']);
+const server = await startProcess('bench/server-process.ts', [
   JSON.stringify({ ...JSON.parse(serialized), server: { port: 0, tokens: [token] } }),
 ]);
 const serverUrl = server.line.split(' ')[1]!;
@@ -129,8 +115,8 @@ try {
   ]);
 } finally {
   await client.close();
-  await stop(server.process);
-  await stop(workers.process);
+  await stop(server.child);
+  await stop(workers.child);
   await fake.close();
   await cleanup(redis.url, prefix);
   await redis.stop();
