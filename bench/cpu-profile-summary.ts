@@ -1,6 +1,8 @@
 // Top self-time functions of V8 CPU profiles (node --cpu-prof): `npx tsx bench/cpu-profile-summary.ts a.cpuprofile [n]`.
 import { readFileSync } from 'node:fs';
 
+// Piped into `head`, the reader may go first: that is not an error.
+process.stdout.on('error', () => process.exit(0));
 interface Node {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
