@@ -38,10 +38,13 @@ describe('chunks as an Arrow table for LanceDB', () => {
     ]);
   });
 
-  it('leaves out a metadata column none of the chunks has, as rows would', () => {
-    const first = [chunk(0, { source: 'a.md', lang: 'en' })];
+  it('sends nulls for a metadata field the chunks lack, but leaves out a boolean none of them has', () => {
+    const first = [chunk(0, { source: 'a.md', lang: 'en', draft: true })];
     const table = chunkTable([chunk(1, { source: 'b.md' })], chunkSchema(first))!;
-    expect(table.schema.fields.map((field) => field.name)).not.toContain('m_lang');
+    const names = table.schema.fields.map((field) => field.name);
+    expect(names).toContain('m_lang');
+    expect(table.getChild('m_lang')!.get(0)).toBeNull();
+    expect(names).not.toContain('m_draft');
   });
 
   it('gives up, for the rows to be written as before, on a value its column cannot hold', () => {

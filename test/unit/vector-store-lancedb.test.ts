@@ -36,4 +36,24 @@ describe('LanceDB (embedded) across processes', () => {
     await writer.close();
     await reader.close();
   });
+
+  it('a chunk written again without a metadata field no longer matches a filter on it', async () => {
+    const store = new LanceDbStore(mkdtempSync(join(tmpdir(), 'atlas-lance-')));
+    const chunk = (metadata: Record<string, string>): StoredChunk => ({
+      id: chunkPointId('doc', 0),
+      documentId: 'doc',
+      chunkIndex: 0,
+      version: 1,
+      text: 'doc text',
+      vector: [1, 0, 0],
+      metadata,
+    });
+    await store.ensureCollection({ name: 'c', embeddingModel: 'm', dimensions: 3 });
+    await store.upsert('c', [chunk({ source: 'doc.md', tag: 'old' })]);
+    expect(await store.count('c', { where: { tag: 'old' } })).toBe(1);
+    await store.upsert('c', [chunk({ source: 'doc.md' })]);
+    expect(await store.count('c', { where: { tag: 'old' } })).toBe(0);
+    expect(await store.count('c')).toBe(1);
+    await store.close();
+  });
 });

@@ -85,9 +85,14 @@ export function chunkSchema(chunks: readonly StoredChunk[]): Schema {
 export function chunkTable(chunks: readonly StoredChunk[], schema: Schema): Table | undefined {
   const length = chunks.length;
   const metadata = chunks.map(metadataColumns);
-  // As with rows, a metadata column none of these chunks has is left out: LanceDB fills it with nulls.
+  // Every column, nulls where a chunk has no such field: a merge updates only the columns it is sent,
+  // so a chunk written again without a field would otherwise keep (and match filters on) its old value.
+  // Except a boolean column none of these chunks has: LanceDB's merge fails on an all-null boolean.
   const fields = schema.fields.filter(
-    (field) => !field.name.startsWith('m_') || metadata.some((columns) => columns.has(field.name)),
+    (field) =>
+      !field.name.startsWith('m_') ||
+      !DataType.isBool(field.type) ||
+      metadata.some((columns) => columns.has(field.name)),
   );
   const children = [];
   for (const field of fields) {
@@ -169,6 +174,7 @@ function scalars(values: Array<Scalar | null>, type: DataType): ColumnData | und
   if (!kind || values.some((value) => value !== null && typeof value !== kind)) return undefined;
   return vectorFromArray(values, type).data[0];
 }
+
 
 /** All vectors in one Float32 buffer under a fixed-size list: one copy, no builder. */
 function vectors(chunks: readonly StoredChunk[], type: DataType): ColumnData | undefined {
