@@ -175,7 +175,6 @@ function scalars(values: Array<Scalar | null>, type: DataType): ColumnData | und
   return vectorFromArray(values, type).data[0];
 }
 
-
 /** All vectors in one Float32 buffer under a fixed-size list: one copy, no builder. */
 function vectors(chunks: readonly StoredChunk[], type: DataType): ColumnData | undefined {
   if (!DataType.isFixedSizeList(type)) return undefined;
