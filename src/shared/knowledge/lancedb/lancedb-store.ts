@@ -197,7 +197,9 @@ export class LanceDbStore implements VectorStore {
     const filter = toLanceSql(options.where, options.whereDocument, columns);
     if (options.mode !== 'semantic') await this.ensureFullTextIndex(collection, table);
     // Only what a hit carries: reading every row's vector back (1,024 numbers each) cost more than the search.
-    const selected = hitColumns.filter((column) => columns.has(column));
+    // The score named too: LanceDB warns, on every search, when the selection leaves it implied.
+    const score = options.mode === 'semantic' ? '_distance' : '_score';
+    const selected = [...hitColumns.filter((column) => columns.has(column)), score];
     const select = <Q extends lancedb.Query | lancedb.VectorQuery>(query: Q) => query.select(selected) as Q;
     let rows: Row[];
     if (!filter && columns.has('superseded') && hidesSuperseded(options.where)) {
