@@ -16,17 +16,7 @@ export async function humanNode(step: Step, node: HumanNode<unknown>): Promise<S
       newState: record.state,
       nextNode: record.node,
       status: 'waiting',
-      historyEntry: {
-        node: record.node,
-        kind: 'human',
-        inputTokens: 0,
-        outputTokens: 0,
-        costUsd: 0,
-        ms: 0,
-        startedAt: now,
-        patch: [],
-        note: 'waiting for input',
-      },
+      historyEntry: waitingEntry(step, 'waiting for input'),
       events: [{ type: 'step-start', node: record.node, data: { kind: 'human', waiting: true, prompt } }],
     });
   }
@@ -40,17 +30,7 @@ export async function humanNode(step: Step, node: HumanNode<unknown>): Promise<S
       nextNode: record.node,
       status: 'waiting',
       consumedSignal: true,
-      historyEntry: {
-        node: record.node,
-        kind: 'human',
-        inputTokens: 0,
-        outputTokens: 0,
-        costUsd: 0,
-        ms: 0,
-        startedAt: now,
-        patch: [],
-        note: `input refused: ${reason}`,
-      },
+      historyEntry: waitingEntry(step, `input refused: ${reason}`),
       events: [{ type: 'step-finish', node: record.node, data: { kind: 'human', refused: reason } }],
     });
   }
@@ -59,4 +39,19 @@ export async function humanNode(step: Step, node: HumanNode<unknown>): Promise<S
     startedAt: now,
     consumedSignal: true,
   });
+}
+
+/** The history entry of a turn at which the run went on waiting: it cost nothing and changed nothing. */
+function waitingEntry({ record, now }: Step, note: string) {
+  return {
+    node: record.node,
+    kind: 'human' as const,
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsd: 0,
+    ms: 0,
+    startedAt: now,
+    patch: [],
+    note,
+  };
 }
