@@ -3,35 +3,13 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/shared/log.js';
 import { providerFromSettings } from '../../src/shared/providers/create-provider.js';
-import type { Redis } from '../../src/shared/redis.js';
 import { type AnthropicFake, startAnthropicFake } from '../fakes/anthropic-fake.js';
 import { bearerToken } from '../fakes/fake-server.js';
 import { type OpenAIFake, startOpenAIFake } from '../fakes/openai-fake.js';
 import { createHarness, type Harness } from '../support/generation-harness.js';
+import { everyValue } from '../support/redis.js';
 
 const canary = `sk-canary-${randomUUID()}`;
-
-/** Every value stored under a prefix, whatever the key's type: job data, failedReason, stacktrace, records, streams. */
-async function everyValue(redis: Redis, prefix: string): Promise<string[]> {
-  const values: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    cursor = next;
-    for (const key of keys) {
-      const type = await redis.type(key);
-      values.push(key);
-      if (type === 'string') values.push((await redis.get(key)) ?? '');
-      if (type === 'hash') values.push(...Object.entries(await redis.hgetall(key)).flat());
-      if (type === 'list') values.push(...(await redis.lrange(key, 0, -1)));
-      if (type === 'set') values.push(...(await redis.smembers(key)));
-      if (type === 'zset') values.push(...(await redis.zrange(key, '0', '-1')));
-      if (type === 'stream')
-        values.push(...(await redis.xrange(key, '-', '+')).flatMap(([id, fields]) => [id, ...fields]));
-    }
-  } while (cursor !== '0');
-  return values;
-}
 
 describe('a canary API key used through a run', () => {
   let harness: Harness;

@@ -6,33 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from '../../src/shared/redis.js';
 import { type AnthropicFake, startAnthropicFake } from '../fakes/anthropic-fake.js';
 import { type OllamaFake, startOllamaFake } from '../fakes/ollama-fake.js';
-import { connect, deletePrefix, freshPrefix, redisUrl } from '../support/redis.js';
+import { connect, deletePrefix, everyValue, freshPrefix, redisUrl } from '../support/redis.js';
 import { runCliInProcess } from '../support/run-cli.js';
 
 const canary = `sk-echoed-${randomUUID()}`;
 const prefix = freshPrefix('defect4');
-
-/** Every key and value stored under a prefix, whatever the key's type. */
-async function everyValue(redis: Redis, keyPrefix: string): Promise<string[]> {
-  const values: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}:*`, 'COUNT', 500);
-    cursor = next;
-    for (const key of keys) {
-      const type = await redis.type(key);
-      values.push(key);
-      if (type === 'string') values.push((await redis.get(key)) ?? '');
-      if (type === 'hash') values.push(...Object.entries(await redis.hgetall(key)).flat());
-      if (type === 'list') values.push(...(await redis.lrange(key, 0, -1)));
-      if (type === 'set') values.push(...(await redis.smembers(key)));
-      if (type === 'zset') values.push(...(await redis.zrange(key, '0', '-1')));
-      if (type === 'stream')
-        values.push(...(await redis.xrange(key, '-', '+')).flatMap(([id, fields]) => [id, ...fields]));
-    }
-  } while (cursor !== '0');
-  return values;
-}
 
 describe('defect 4: API keys echoed by an upstream', () => {
   let anthropic: AnthropicFake;

@@ -32,3 +32,25 @@ export function freshPrefix(label = 'test'): string {
 export function connect(): Redis {
   return createRedis(redisTarget());
 }
+
+/** Every value stored under a prefix, whatever the key's type: job data, failedReason, stacktrace, records, streams. */
+export async function everyValue(redis: Redis, prefix: string): Promise<string[]> {
+  const values: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+    cursor = next;
+    for (const key of keys) {
+      const type = await redis.type(key);
+      values.push(key);
+      if (type === 'string') values.push((await redis.get(key)) ?? '');
+      if (type === 'hash') values.push(...Object.entries(await redis.hgetall(key)).flat());
+      if (type === 'list') values.push(...(await redis.lrange(key, 0, -1)));
+      if (type === 'set') values.push(...(await redis.smembers(key)));
+      if (type === 'zset') values.push(...(await redis.zrange(key, '0', '-1')));
+      if (type === 'stream')
+        values.push(...(await redis.xrange(key, '-', '+')).flatMap(([id, fields]) => [id, ...fields]));
+    }
+  } while (cursor !== '0');
+  return values;
+}
