@@ -1,21 +1,15 @@
 // (f) What the HTTP layer costs: throughput of /v1/chat/completions at 50 requests in flight, beside a
 // direct call to the same 0 ms OpenAI fake and beside client.generate, in the same run. Workers and the
 // server run in processes of their own, as deployed; the fake, the load generator and the library here.
-import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { AtlasClient } from '../src/producer/atlas-client.js';
 import { startOpenAIFake } from '../test/fakes/openai-fake.js';
 import { reportFigures } from './figures.js';
-import { benchRedis, benchSettings, cleanup, round, startProcess } from './support.js';
+import { benchRedis, benchSettings, cleanup, round, startProcess, stopWorkerProcesses } from './support.js';
 
 const inFlight = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 10);
 const token = 'bench-http-token-0123456789abcdef';
-
-async function stop(running: ChildProcess): Promise<void> {
-  running.kill('SIGTERM');
-  await new Promise((resolve) => running.once('exit', resolve));
-}
 
 async function cannon(
   url: string,
@@ -115,8 +109,7 @@ try {
   ]);
 } finally {
   await client.close();
-  await stop(server.child);
-  await stop(workers.child);
+  await stopWorkerProcesses([server.child, workers.child]);
   await fake.close();
   await cleanup(redis.url, prefix);
   await redis.stop();

@@ -16,13 +16,12 @@ export interface CollectionWriterOptions {
  * process that only polls would hardly ever get in.
  */
 const takeScript = `
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[3])
-  if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
-  return 0
-end
 local next = redis.call('GET', KEYS[2])
 if next and next ~= ARGV[1] then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
+  return 0
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('DEL', KEYS[2])
 return 1
