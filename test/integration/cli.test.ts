@@ -1,35 +1,23 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/shared/config/settings.js';
 import { createLogger } from '../../src/shared/log.js';
 import { startWorkers } from '../../src/workers/generation/start-workers.js';
 import { connect, deletePrefix, freshPrefix, redisUrl } from '../support/redis.js';
-import { runCli, runCliInProcess } from '../support/run-cli.js';
+import { cliTestEnvironment, runCli, runCliInProcess } from '../support/run-cli.js';
 
 const prefix = freshPrefix('cli');
 let env: Record<string, string>;
 
 beforeAll(() => {
-  const dir = mkdtempSync(join(tmpdir(), 'atlas-cli-'));
-  const config = join(dir, 'atlas.config.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      providers: {
-        basic: { type: 'mock', defaultModel: 'mock-basic' },
-        advanced: { type: 'mock', defaultModel: 'mock-advanced' },
-        flaky: {
-          type: 'mock',
-          failureRate: 1,
-          breaker: { volumeThreshold: 2, resetTimeoutMs: 60_000, rollingCountTimeoutMs: 60_000 },
-        },
-      },
-      providerOrder: ['basic', 'advanced'],
-    }),
-  );
-  env = { REDIS_URL: redisUrl(), ATLAS_PREFIX: prefix, ATLAS_CONFIG: config };
+  ({ env } = cliTestEnvironment('cli', prefix, {
+    basic: { type: 'mock', defaultModel: 'mock-basic' },
+    advanced: { type: 'mock', defaultModel: 'mock-advanced' },
+    flaky: {
+      type: 'mock',
+      failureRate: 1,
+      breaker: { volumeThreshold: 2, resetTimeoutMs: 60_000, rollingCountTimeoutMs: 60_000 },
+    },
+  }));
 });
 
 afterAll(async () => {

@@ -6,8 +6,8 @@ import { AtlasClient } from '../../src/producer/atlas-client.js';
 import { loadSettings } from '../../src/shared/config/settings.js';
 import { validateWhere, validateWhereDocument } from '../../src/shared/knowledge/where-filter.js';
 import { testSettings } from '../support/generation-harness.js';
-import { connect, deletePrefix, freshPrefix, redisUrl } from '../support/redis.js';
-import { runCliInProcess } from '../support/run-cli.js';
+import { connect, deletePrefix, freshPrefix } from '../support/redis.js';
+import { cliTestEnvironment, runCliInProcess } from '../support/run-cli.js';
 
 const prefix = freshPrefix('defect6');
 let env: Record<string, string>;
@@ -25,24 +25,7 @@ function expectNamedRefusal(
 }
 
 beforeAll(() => {
-  const dir = mkdtempSync(join(tmpdir(), 'atlas-defect6-'));
-  const config = join(dir, 'atlas.config.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      providers: {
-        basic: { type: 'mock', defaultModel: 'mock-basic' },
-        advanced: { type: 'mock', defaultModel: 'mock-advanced' },
-      },
-      providerOrder: ['basic', 'advanced'],
-    }),
-  );
-  env = {
-    REDIS_URL: redisUrl(),
-    ATLAS_PREFIX: prefix,
-    ATLAS_CONFIG: config,
-    ATLAS_KNOWLEDGE_DIR: join(dir, 'lancedb'),
-  };
+  ({ env } = cliTestEnvironment('defect6', prefix));
 });
 
 afterAll(async () => {

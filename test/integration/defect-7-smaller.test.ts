@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,32 +6,15 @@ import { AtlasClient } from '../../src/producer/atlas-client.js';
 import { loadSettings } from '../../src/shared/config/settings.js';
 import { createKeys } from '../../src/shared/keys.js';
 import { confine } from '../../src/shared/knowledge/loaders/read-source.js';
-import { connect, deletePrefix, freshPrefix, redisUrl } from '../support/redis.js';
-import { runCliInProcess } from '../support/run-cli.js';
+import { connect, deletePrefix, freshPrefix } from '../support/redis.js';
+import { cliTestEnvironment, runCliInProcess } from '../support/run-cli.js';
 
 const prefix = freshPrefix('defect7');
 let dir: string;
 let env: Record<string, string>;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'atlas-defect7-'));
-  const config = join(dir, 'atlas.config.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      providers: {
-        basic: { type: 'mock', defaultModel: 'mock-basic' },
-        advanced: { type: 'mock', defaultModel: 'mock-advanced' },
-      },
-      providerOrder: ['basic', 'advanced'],
-    }),
-  );
-  env = {
-    REDIS_URL: redisUrl(),
-    ATLAS_PREFIX: prefix,
-    ATLAS_CONFIG: config,
-    ATLAS_KNOWLEDGE_DIR: join(dir, 'lancedb'),
-  };
+  ({ dir, env } = cliTestEnvironment('defect7', prefix));
 });
 
 afterAll(async () => {

@@ -1,7 +1,39 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { CliContext } from '../../src/cli/context.js';
 import { runCli as runCliProgram } from '../../src/cli/program.js';
+import type { FileSettings } from '../../src/shared/config/settings.js';
+import { redisUrl } from './redis.js';
+
+/**
+ * A folder holding an `atlas.config.json` with these provider instances (two mocks unless given), and
+ * the environment an `atlas` run in a test needs: this Redis, its own prefix, that config, and an
+ * embedded store inside the folder.
+ */
+export function cliTestEnvironment(
+  label: string,
+  prefix: string,
+  providers: FileSettings['providers'] = {
+    basic: { type: 'mock', defaultModel: 'mock-basic' },
+    advanced: { type: 'mock', defaultModel: 'mock-advanced' },
+  },
+): { dir: string; env: Record<string, string> } {
+  const dir = mkdtempSync(join(tmpdir(), `atlas-${label}-`));
+  const config = join(dir, 'atlas.config.json');
+  writeFileSync(config, JSON.stringify({ providers, providerOrder: ['basic', 'advanced'] }));
+  return {
+    dir,
+    env: {
+      REDIS_URL: redisUrl(),
+      ATLAS_PREFIX: prefix,
+      ATLAS_CONFIG: config,
+      ATLAS_KNOWLEDGE_DIR: join(dir, 'lancedb'),
+    },
+  };
+}
 
 export interface CliResult {
   code: number | null;
