@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { type AtlasServer, startServer } from '../../src/server.js';
-import { defineWorkflow, END } from '../../src/shared/agents/workflow.js';
 import { loadSettings } from '../../src/shared/config/settings.js';
 import { createLogger } from '../../src/shared/log.js';
 import { type AgentWorkers, startAgentWorkers } from '../../src/workers/agents/start-agent-workers.js';
 import { startWorkers, type WorkerFleet } from '../../src/workers/generation/start-workers.js';
+import { approve } from '../support/approval-workflow.js';
 import { readSse } from '../support/read-sse.js';
 import { connect, deletePrefix, freshPrefix, redisTarget } from '../support/redis.js';
 
@@ -13,32 +12,6 @@ const redis = connect();
 const prefix = freshPrefix('serve-wf');
 const silent = createLogger({ level: 'silent' });
 const token = 'test-token-workflows-0123456789';
-
-// A workflow that stops at a human node until it is signalled.
-const approve = defineWorkflow({
-  name: 'approve',
-  version: 1,
-  state: z.object({ log: z.array(z.string()).default([]), approved: z.boolean().default(false) }),
-  start: 'prepare',
-  nodes: {
-    prepare: { kind: 'function', run: (s) => ({ log: [...s.log, 'prepared'] }) },
-    ask: {
-      kind: 'human',
-      prompt: 'Approve?',
-      data: z.object({ approved: z.boolean() }),
-      resume: (s, data) => ({
-        approved: (data as { approved: boolean }).approved,
-        log: [...s.log, 'answered'],
-      }),
-    },
-    finish: { kind: 'function', run: (s) => ({ log: [...s.log, 'finished'] }) },
-  },
-  edges: [
-    { from: 'prepare', to: 'ask' },
-    { from: 'ask', to: 'finish' },
-    { from: 'finish', to: END },
-  ],
-});
 
 const settings = loadSettings({
   env: {},

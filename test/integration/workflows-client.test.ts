@@ -14,6 +14,7 @@ import { type AgentWorkers, startAgentWorkers } from '../../src/workers/agents/s
 import { startWorkers, type WorkerFleet } from '../../src/workers/generation/start-workers.js';
 import { type AnthropicFake, startAnthropicFake } from '../fakes/anthropic-fake.js';
 import { type OpenAIFake, startOpenAIFake, type ToolScript } from '../fakes/openai-fake.js';
+import { approve } from '../support/approval-workflow.js';
 import { connect, deletePrefix, freshPrefix, redisTarget } from '../support/redis.js';
 
 const redis = connect();
@@ -112,31 +113,6 @@ const race = defineWorkflow({
     },
   },
   edges: [{ from: 'both', to: END }],
-});
-
-const approve = defineWorkflow({
-  name: 'approve',
-  version: 1,
-  state: z.object({ log: z.array(z.string()).default([]), approved: z.boolean().default(false) }),
-  start: 'prepare',
-  nodes: {
-    prepare: { kind: 'function', run: (s) => ({ log: [...s.log, 'prepared'] }) },
-    ask: {
-      kind: 'human',
-      prompt: 'Approve?',
-      data: z.object({ approved: z.boolean() }),
-      resume: (s, data) => ({
-        approved: (data as { approved: boolean }).approved,
-        log: [...s.log, 'answered'],
-      }),
-    },
-    finish: { kind: 'function', run: (s) => ({ log: [...s.log, 'finished'] }) },
-  },
-  edges: [
-    { from: 'prepare', to: 'ask' },
-    { from: 'ask', to: 'finish' },
-    { from: 'finish', to: END },
-  ],
 });
 
 const counter = defineWorkflow({
