@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, deletePrefix, freshPrefix, redisUrl } from '../support/redis.js';
+import { type CapturedRun, runCaptured } from '../support/run-cli.js';
 
 /**
  * Every ```ts block, and every ```sh block that calls `atlas`, in README.md and docs/*.md runs, unless
@@ -68,11 +68,10 @@ function environment(prefix: string, knowledge: string): NodeJS.ProcessEnv {
   };
 }
 
-function run(block: Block, index: number): Promise<{ code: number | null; output: string; ms: number }> {
+async function run(block: Block, index: number): Promise<CapturedRun> {
   const prefix = freshPrefix(`doc${index}`);
   prefixes.push(prefix);
   const knowledge = mkdtempSync(join(tmpdir(), 'atlas-doc-knowledge-'));
-  const started = Date.now();
   let command: string[];
   if (block.lang === 'ts') {
     const path = join(scratch, `block-${index}.ts`);
@@ -83,25 +82,9 @@ function run(block: Block, index: number): Promise<{ code: number | null; output
     writeFileSync(path, block.code);
     command = [process.execPath, '--import', 'tsx', 'test/support/run-doc-shell.ts', path];
   }
-  return new Promise((resolve) => {
-    const child = spawn(command[0]!, command.slice(1), {
-      env: environment(prefix, knowledge),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      rmSync(knowledge, { recursive: true, force: true });
-      resolve({ code, output, ms: Date.now() - started });
-    });
-  });
+  const result = await runCaptured(command, environment(prefix, knowledge), 60_000);
+  rmSync(knowledge, { recursive: true, force: true });
+  return result;
 }
 
 beforeAll(async () => {

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, redisUrl } from '../support/redis.js';
+import { type CapturedRun, runCaptured } from '../support/run-cli.js';
 
 /**
  * Every numbered example runs against the mock, through the current source (tsconfig `paths` map
@@ -73,12 +73,7 @@ const expected: Record<string, RegExp[]> = {
   ],
 };
 
-interface Run {
-  code: number | null;
-  output: string;
-  ms: number;
-}
-const runs = new Map<string, Run>();
+const runs = new Map<string, CapturedRun>();
 
 /** The test's Redis; no key, settings file or default that would send an example anywhere but the mock. */
 function exampleEnv(): NodeJS.ProcessEnv {
@@ -88,26 +83,8 @@ function exampleEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function runExample(name: string): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `examples/${name}`], {
-      env: exampleEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 80_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output, ms: Date.now() - started });
-    });
-  });
+function runExample(name: string): Promise<CapturedRun> {
+  return runCaptured([process.execPath, '--import', 'tsx', `examples/${name}`], exampleEnv(), 80_000);
 }
 
 beforeAll(async () => {

@@ -137,3 +137,34 @@ function run(
     });
   });
 }
+
+export interface CapturedRun {
+  code: number | null;
+  /** stdout and stderr together, in the order they arrived. */
+  output: string;
+  ms: number;
+}
+
+/** Runs a command to its end (killing it after `timeoutMs`), with its output captured. */
+export function runCaptured(
+  command: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<CapturedRun> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(command[0]!, command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, ms: Date.now() - started });
+    });
+  });
+}
