@@ -41,10 +41,14 @@ describe('failover by re-queue', () => {
     }
     expect(await harness.breakerOf('mock-a')).toBe('open');
     const callsWhenOpen = flaky.calls;
-    // Producers now put the open instance at the back, and its workers fail fast without calling it.
-    expect((await harness.client.plan({ prompt: 'x', providers: ['mock-a', 'mock-b'] }))[0]?.instance).toBe(
-      'mock-b',
-    );
+    // Producers put the open instance at the back once their health read (kept healthCacheMs) is renewed,
+    // and its workers fail fast without calling it.
+    await expect
+      .poll(
+        async () =>
+          (await harness.client.plan({ prompt: 'x', providers: ['mock-a', 'mock-b'] }))[0]?.instance,
+      )
+      .toBe('mock-b');
     const viaOpen = await harness.client.generate({
       prompt: 'x',
       providers: ['mock-a', 'mock-b'],

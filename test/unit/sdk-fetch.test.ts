@@ -31,6 +31,12 @@ describe('sdkFetch, the fetch the provider SDKs are given', () => {
         } else if (request.url === '/slow-events') {
           response.writeHead(200, { 'content-type': 'text/event-stream' });
           response.write('data: one\n\n');
+        } else if (request.url === '/firehose') {
+          response.writeHead(200, { 'content-type': 'text/event-stream' });
+          const timer = setInterval(() => {
+            for (let i = 0; i < 20; i++) response.write(`data: ${'x'.repeat(1_000)}\n\n`);
+          }, 1);
+          response.on('close', () => clearInterval(timer));
         }
         // `/hang` never answers.
       });
@@ -117,6 +123,30 @@ describe('sdkFetch, the fetch the provider SDKs are given', () => {
     const reason = new DOMException('stopped', 'AbortError');
     controller.abort(reason);
     await expect(reader.read()).rejects.toBe(reason);
+  });
+
+  it('drops what arrives after a reader cancelled or a signal aborted, instead of throwing out of the process', async () => {
+    // Node 20's own web-stream adapter threw ERR_INVALID_STATE from an event handler in this very case.
+    for (let i = 0; i < 40; i++) {
+      const controller = new AbortController();
+      const response = await sdkFetch(`${url}/firehose`, { signal: controller.signal });
+      const reader = response.body!.getReader();
+      await reader.read();
+      if (i % 2 === 0) {
+        controller.abort(new Error('stopped'));
+        await expect(reader.read()).rejects.toThrow('stopped');
+      } else {
+        await reader.cancel();
+        controller.abort(new Error('late'));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const open = () =>
+      new Promise<number>((resolve, reject) =>
+        server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      );
+    // Every firehose connection was closed, not left streaming into a dropped body.
+    await expect.poll(open).toBeLessThanOrEqual(1);
   });
 
   it('rejects with the signal reason on abort, and with "fetch failed" when nothing listens', async () => {

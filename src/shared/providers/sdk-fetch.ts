@@ -1,6 +1,5 @@
 import http from 'node:http';
 import https from 'node:https';
-import { Readable } from 'node:stream';
 
 /**
  * The `fetch` the provider SDKs are given: plain `node:http` requests on keep-alive agents. Node's own
@@ -29,8 +28,12 @@ export function sdkFetch(input: string | URL | Request, init: RequestInit = {}):
       agent: secure ? httpsAgent : httpAgent,
     });
     let reply: http.IncomingMessage | undefined;
-    // Destroying the reply itself hands the signal's reason to a body being streamed, as `fetch` does.
-    const abort = () => (reply ? reply.destroy(signal?.reason) : request.destroy(signal?.reason));
+    let failBody: ((reason: unknown) => void) | undefined;
+    const abort = () => {
+      // As `fetch`: a body being streamed fails at once with the signal's reason, chunks still queued too.
+      failBody?.(signal?.reason);
+      (reply ?? request).destroy(signal?.reason);
+    };
     signal?.addEventListener('abort', abort, { once: true });
     request.on('error', failed);
     request.on('response', (response) => {
@@ -65,7 +68,9 @@ export function sdkFetch(input: string | URL | Request, init: RequestInit = {}):
       }
       if (!/^application\/json\b/i.test(headers.get('content-type') ?? '')) {
         response.once('close', done);
-        resolve(new Response(Readable.toWeb(response) as ReadableStream, meta));
+        const body = webBody(response);
+        failBody = body.fail;
+        resolve(new Response(body.stream, meta));
         return;
       }
       const chunks: Buffer[] = [];
@@ -85,6 +90,50 @@ export function sdkFetch(input: string | URL | Request, init: RequestInit = {}):
 const idleMs = 4_000;
 const httpAgent = new http.Agent({ keepAlive: true, timeout: idleMs });
 const httpsAgent = new https.Agent({ keepAlive: true, timeout: idleMs });
+
+/**
+ * A reply as a web stream. Node 20's `Readable.toWeb` can enqueue a chunk after its stream was cancelled
+ * (a reader that stops early, say) and throw out of an event handler, which would end the process; here
+ * whatever arrives after the stream ended or was cancelled is dropped, and a cancel frees the socket.
+ */
+function webBody(response: http.IncomingMessage): {
+  stream: ReadableStream<Uint8Array>;
+  fail: (reason: unknown) => void;
+} {
+  let ended = false;
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const finish = (error?: unknown) => {
+    if (ended) return;
+    ended = true;
+    if (error === undefined) controller.close();
+    else controller.error(error);
+  };
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start(started) {
+        controller = started;
+        response.on('data', (chunk: Buffer) => {
+          if (ended) return;
+          controller.enqueue(chunk);
+          if ((controller.desiredSize ?? 0) <= 0) response.pause();
+        });
+        response.once('end', () => finish());
+        response.on('error', (error) => finish(error));
+        // Closed before its end: the connection broke or was aborted, as `fetch` reports it.
+        response.once('close', () => finish(response.errored ?? new TypeError('terminated')));
+      },
+      pull() {
+        response.resume();
+      },
+      cancel(reason) {
+        ended = true;
+        response.destroy(reason instanceof Error ? reason : undefined);
+      },
+    },
+    { highWaterMark: 16 },
+  );
+  return { stream, fail: (reason) => finish(reason) };
+}
 
 const redirects = new Set([301, 302, 303, 307, 308]);
 
