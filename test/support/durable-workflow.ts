@@ -17,10 +17,16 @@ export const recordTool = defineTool({
   input: z.object({ label: z.string() }),
   async run({ label }, { idempotencyKey }) {
     effects ??= createRedis(process.env['ATLAS_TEST_EFFECTS_URL'] ?? 'redis://127.0.0.1:6379');
-    // Every call is counted; the effect is applied only for a key not seen before.
+    // Every call is counted; the effect is applied only for a key not seen before, in one script so a
+    // worker killed mid-call cannot leave the key seen but the effect unapplied.
     await effects.incr(`${effectsKey()}:calls`);
-    const fresh = await effects.sadd(effectsKey(), idempotencyKey);
-    if (fresh === 1) await effects.rpush(`${effectsKey()}:applied`, idempotencyKey);
+    await effects.eval(
+      "if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then redis.call('RPUSH', KEYS[2], ARGV[1]) end",
+      2,
+      effectsKey(),
+      `${effectsKey()}:applied`,
+      idempotencyKey,
+    );
     return `ok:${label}`;
   },
 });
