@@ -41,7 +41,8 @@ const texts = [
   [
     'faq',
     'Ollama runs models on your own machine.',
-    { source: 'faq.md', year: 2021, lang: 'en', draft: false },
+    // No `draft` and no `score`: comparisons on them must leave it out, $ne and $nin keep it.
+    { source: 'faq.md', year: 2021, lang: 'en' },
   ],
 ] as const;
 
@@ -75,6 +76,13 @@ const whereCases: unknown[] = [
   { $and: [{ lang: 'en' }, { draft: false }, { year: { $lte: 2024 } }] },
   { missing: { $ne: 'x' } },
   { missing: 'x' },
+  { score: { $lt: 0.4 } },
+  { score: { $lte: 0 } },
+  { score: { $ne: 0.5 } },
+  { score: { $nin: [0.5, 0.9] } },
+  { draft: false },
+  { draft: { $in: [false] } },
+  { draft: { $nin: [true] } },
 ];
 const documentCases: unknown[] = [
   { $contains: 'Redis' },

@@ -25,6 +25,7 @@ describe('chunks as an Arrow table for LanceDB', () => {
       'text: Utf8',
       'vector: FixedSizeList[3]<Float32>',
       'metadata_json: Utf8',
+      'metadata_fields: Utf8',
       'superseded: Bool',
       'm_source: Utf8',
       'm_draft: Bool',
@@ -32,9 +33,11 @@ describe('chunks as an Arrow table for LanceDB', () => {
     ]);
     const rows = table.toArray().map((row) => row.toJSON());
     expect([...rows[1]!['vector']]).toEqual([1, 0.5, -0.25]);
-    expect(rows.map((row) => [row['m_draft'], row['m_year'], row['metadata_json']])).toEqual([
-      [true, null, '{"source":"a.md","draft":true}'],
-      [null, 2024, '{"source":"a.md","year":2024}'],
+    expect(
+      rows.map((row) => [row['m_draft'], row['m_year'], row['metadata_json'], row['metadata_fields']]),
+    ).toEqual([
+      [true, null, '{"source":"a.md","draft":true}', '|m_source|m_draft|'],
+      [null, 2024, '{"source":"a.md","year":2024}', '|m_source|m_year|'],
     ]);
   });
 

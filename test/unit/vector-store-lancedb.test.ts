@@ -39,9 +39,9 @@ describe('LanceDB (embedded) across processes', () => {
 
   it('a chunk written again without a metadata field no longer matches a filter on it', async () => {
     const store = new LanceDbStore(mkdtempSync(join(tmpdir(), 'atlas-lance-')));
-    const chunk = (metadata: Record<string, string>): StoredChunk => ({
-      id: chunkPointId('doc', 0),
-      documentId: 'doc',
+    const chunk = (metadata: Record<string, string | boolean>, documentId = 'doc'): StoredChunk => ({
+      id: chunkPointId(documentId, 0),
+      documentId,
       chunkIndex: 0,
       version: 1,
       text: 'doc text',
@@ -54,6 +54,13 @@ describe('LanceDB (embedded) across processes', () => {
     await store.upsert('c', [chunk({ source: 'doc.md' })]);
     expect(await store.count('c', { where: { tag: 'old' } })).toBe(0);
     expect(await store.count('c')).toBe(1);
+    // A boolean none of the written chunks has is not sent (LanceDB's merge fails on a column of nulls).
+    await store.upsert('c', [chunk({ isDraft: true }), chunk({ isDraft: false }, 'other')]);
+    expect(await store.count('c', { where: { isDraft: true } })).toBe(1);
+    await store.upsert('c', [chunk({ source: 'doc.md' })]);
+    expect(await store.count('c', { where: { isDraft: true } })).toBe(0);
+    expect(await store.count('c', { where: { isDraft: false } })).toBe(1);
+    expect(await store.count('c')).toBe(2);
     await store.close();
   });
 });

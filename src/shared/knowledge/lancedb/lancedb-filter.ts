@@ -5,6 +5,21 @@ export function metadataColumn(field: string): string {
   return `m_${field.replace(/[^A-Za-z0-9_]/g, '_')}`;
 }
 
+/**
+ * The metadata columns a chunk has a value in, as `|m_a|m_b|`. Lance's first file format keeps no nulls
+ * for numbers and booleans (a chunk without the field reads 0 or false), so filters on those test this.
+ */
+export const fieldsColumn = 'metadata_fields';
+
+export function fieldsPresent(metadata: Record<string, Scalar>): string {
+  return `|${[...new Set(Object.keys(metadata).map(metadataColumn))].join('|')}|`;
+}
+
+/** True for a row that has a value in the column; rows written before `metadata_fields` existed too. */
+function hasValue(column: string): string {
+  return `(${fieldsColumn} IS NULL OR ${fieldsColumn} LIKE '%|${column.replace(/_/g, '\\_')}|%' ESCAPE '\\')`;
+}
+
 const literal = (value: Scalar): string =>
   typeof value === 'string'
     ? `'${value.replace(/'/g, "''")}'`
@@ -61,26 +76,32 @@ function fromWhere(where: Where, columns: ReadonlyMap<string, ColumnKind>): stri
       const listed = Array.isArray(operand) ? (operand as Scalar[]).filter(fits) : undefined;
       if (listed ? listed.length === 0 : !fits(operand)) return negative ? 'TRUE' : 'FALSE';
       const name = `\`${column}\``;
-      switch (operator) {
-        case '$eq':
-          return `${name} = ${literal(operand as Scalar)}`;
-        case '$ne':
-          return `(${name} IS NULL OR ${name} <> ${literal(operand as Scalar)})`;
-        case '$gt':
-          return `${name} > ${literal(operand as number)}`;
-        case '$gte':
-          return `${name} >= ${literal(operand as number)}`;
-        case '$lt':
-          return `${name} < ${literal(operand as number)}`;
-        case '$lte':
-          return `${name} <= ${literal(operand as number)}`;
-        case '$in':
-          return `${name} IN (${listed!.map(literal).join(', ')})`;
-        default:
-          return `(${name} IS NULL OR ${name} NOT IN (${listed!.map(literal).join(', ')}))`;
-      }
+      const test = comparison(operator, name, operand, listed);
+      if (kind === 'string' || !columns.has(fieldsColumn)) return test;
+      return negative ? `(NOT ${hasValue(column)} OR ${test})` : `(${hasValue(column)} AND ${test})`;
     })
     .join(' AND ');
+}
+
+function comparison(operator: string, name: string, operand: unknown, listed: Scalar[] | undefined): string {
+  switch (operator) {
+    case '$eq':
+      return `${name} = ${literal(operand as Scalar)}`;
+    case '$ne':
+      return `(${name} IS NULL OR ${name} <> ${literal(operand as Scalar)})`;
+    case '$gt':
+      return `${name} > ${literal(operand as number)}`;
+    case '$gte':
+      return `${name} >= ${literal(operand as number)}`;
+    case '$lt':
+      return `${name} < ${literal(operand as number)}`;
+    case '$lte':
+      return `${name} <= ${literal(operand as number)}`;
+    case '$in':
+      return `${name} IN (${listed!.map(literal).join(', ')})`;
+    default:
+      return `(${name} IS NULL OR ${name} NOT IN (${listed!.map(literal).join(', ')}))`;
+  }
 }
 
 /** Substring tests on the text column, as `$contains` means. */

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type * as Arrow from 'apache-arrow';
 import type { StoredChunk } from '../vector-store.js';
 import type { Scalar } from '../where-filter.js';
-import { metadataColumn } from './lancedb-filter.js';
+import { fieldsColumn, fieldsPresent, metadataColumn } from './lancedb-filter.js';
 
 // LanceDB loads Arrow's CommonJS build and recognises a table by `instanceof` against its classes; a
 // table built with the ES module build is a different class, which it would take apart and rebuild.
@@ -38,6 +38,7 @@ export function chunkRow(chunk: StoredChunk): Record<string, unknown> {
     text: chunk.text,
     vector: chunk.vector,
     metadata_json: JSON.stringify(chunk.metadata),
+    [fieldsColumn]: fieldsPresent(chunk.metadata),
     superseded: false,
     ...Object.fromEntries(
       Object.entries(chunk.metadata).map(([field, value]) => [metadataColumn(field), value]),
@@ -62,6 +63,7 @@ export function chunkSchema(chunks: readonly StoredChunk[]): Schema {
       true,
     ),
     new Field('metadata_json', new Utf8(), true),
+    new Field(fieldsColumn, new Utf8(), true),
     new Field('superseded', new Bool(), true),
   ];
   const seen = new Set(fields.map((field) => field.name));
@@ -145,6 +147,11 @@ function column(
     case 'metadata_json':
       return scalars(
         chunks.map((chunk) => JSON.stringify(chunk.metadata)),
+        type,
+      );
+    case fieldsColumn:
+      return scalars(
+        chunks.map((chunk) => fieldsPresent(chunk.metadata)),
         type,
       );
     case 'superseded':

@@ -15,7 +15,7 @@ import {
   type VectorStore,
 } from '../vector-store.js';
 import type { Scalar, Where, WhereDocument } from '../where-filter.js';
-import { type ColumnKind, columnKind, metadataColumn, toLanceSql } from './lancedb-filter.js';
+import { type ColumnKind, columnKind, fieldsColumn, metadataColumn, toLanceSql } from './lancedb-filter.js';
 import { chunkRow, chunkSchema, chunkTable } from './lancedb-rows.js';
 import { tuneVectorQuery, updateVectorIndex } from './lancedb-vector-index.js';
 
@@ -297,6 +297,7 @@ export class LanceDbStore implements VectorStore {
     const added = new Map<string, string>();
     // Tables written before versions could be kept have no `superseded` column.
     if (!existing.has('superseded')) added.set('superseded', 'BOOLEAN');
+    if (!existing.has(fieldsColumn)) added.set(fieldsColumn, 'STRING');
     for (const chunk of chunks) {
       for (const [field, value] of Object.entries(chunk.metadata)) {
         const column = metadataColumn(field);
