@@ -176,6 +176,19 @@ export function describeVectorStoreConformance(
         where: { lang: 'de' },
       });
       expect(filtered.map((hit) => hit.text)).toEqual([texts[3][1]]);
+      // Comparisons on numbers and booleans, in each mode: the chunk with neither field never matches.
+      for (const mode of ['keyword', 'semantic', 'hybrid'] as const) {
+        const hits = await store.search(collection, {
+          mode,
+          query: 'Ollama models machine Redis queue',
+          vector: embed('Ollama models machine Redis queue'),
+          k: 10,
+          where: { $or: [{ score: { $lt: 0.6 } }, { draft: false }] },
+        });
+        const found = hits.map((hit) => `${mode}: ${hit.documentId}/${hit.chunkIndex}`);
+        expect(found.length).toBeGreaterThan(0);
+        expect(found).not.toContain(`${mode}: faq/1`);
+      }
       expect(filtered[0]).toMatchObject({
         documentId: 'notes',
         chunkIndex: 1,
