@@ -31,6 +31,10 @@ describe('sdkFetch, the fetch the provider SDKs are given', () => {
         } else if (request.url === '/slow-events') {
           response.writeHead(200, { 'content-type': 'text/event-stream' });
           response.write('data: one\n\n');
+        } else if (request.url === '/odd-status-text') {
+          request.socket.end(
+            'HTTP/1.1 200 O\x7fK\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}',
+          );
         } else if (request.url === '/firehose') {
           response.writeHead(200, { 'content-type': 'text/event-stream' });
           const timer = setInterval(() => {
@@ -113,6 +117,10 @@ describe('sdkFetch, the fetch the provider SDKs are given', () => {
     const response = await sdkFetch(`${url}/odd-status`);
     expect(response.status).toBe(600);
     expect(response.ok).toBe(false);
+  });
+
+  it('fails the call, not the process, on a status text no Response can hold', async () => {
+    await expect(sdkFetch(`${url}/odd-status-text`)).rejects.toThrow(/fetch failed/);
   });
 
   it('ends a streamed body with the signal reason when aborted mid-stream', async () => {

@@ -78,7 +78,12 @@ export function sdkFetch(input: string | URL | Request, init: RequestInit = {}):
       response.once('error', failed);
       response.once('end', () => {
         done();
-        resolve(new Response(Buffer.concat(chunks), meta));
+        try {
+          resolve(new Response(Buffer.concat(chunks), meta));
+        } catch (error) {
+          // A status text `Response` refuses (a control character, say): the call fails, not the process.
+          failed(error as Error);
+        }
       });
     };
     request.end(body ?? undefined);
