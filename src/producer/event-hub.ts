@@ -1,6 +1,7 @@
 import { nodeFor, type Redis } from '../shared/redis.js';
 import { decodeEvent, MalformedEventError } from '../shared/requests/request-events.js';
 import type { StoredEvent } from '../shared/requests/request-store.js';
+import { within } from '../shared/within.js';
 
 interface Subscription {
   key: string;
@@ -12,6 +13,9 @@ interface Subscription {
   paused: boolean;
   closed: boolean;
 }
+
+/** How long closing waits for the reader to be interrupted, then for its loop to end. */
+const closeBoundMs = 2_000;
 
 /** Entries a subscription may hold unread before it stops reading ahead; Redis keeps the rest. */
 const readAhead = 256;
@@ -92,8 +96,11 @@ export class EventHub {
     this.closed = true;
     for (const subscription of this.subscriptions) subscription.wake?.();
     this.idle?.();
-    await this.interrupt();
-    await this.running;
+    // With Redis unreachable neither an interrupt nor the XREAD in flight settles (the reader retries
+    // for ever): the owner disconnects the reader, and the loop, once woken, sees `closed` and stops.
+    if (this.reader.status !== 'ready') return;
+    await within(this.interrupt(), closeBoundMs);
+    await within(this.running ?? Promise.resolve(), closeBoundMs);
   }
 
   /**

@@ -132,7 +132,8 @@ export class KnowledgeClient {
 
   async close(): Promise<void> {
     await this.batches.close();
-    await (await this.store)?.close();
+    // A store that failed to load (its error was the caller's already) has nothing to close.
+    await (await this.store?.catch(() => undefined))?.close();
   }
 
   /** The store's client library (LanceDB's native module, or Qdrant's) loads on the first read. */

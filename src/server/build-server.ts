@@ -5,6 +5,7 @@ import { createKeys } from '../shared/keys.js';
 import { createLogger, type Logger, registerSecret } from '../shared/log.js';
 import { createRedis } from '../shared/redis.js';
 import { GenerationQueues } from '../shared/requests/generation-queues.js';
+import { within } from '../shared/within.js';
 import { installAuth, TokenCheck } from './auth.js';
 import { mountBullBoard } from './bull-board.js';
 import { errorReply } from './http-error.js';
@@ -17,6 +18,9 @@ import { openAiRoutes } from './routes/openai-routes.js';
 import { requestRoutes } from './routes/request-routes.js';
 import { workflowRoutes } from './routes/workflow-routes.js';
 import type { ServerContext } from './server-context.js';
+
+/** How long each step of closing the server may take. */
+const closeStepMs = 3_000;
 
 export interface BuildServerOptions {
   /** @default loadSettings() */
@@ -119,13 +123,15 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Bui
     registered,
     context,
     async close() {
-      await app.close();
-      await dashboard.close();
+      // Each step bounded: with Redis unreachable a close can wait on it for ever, and a server asked to
+      // stop must stop.
+      await within(app.close(), closeStepMs);
+      await within(dashboard.close(), closeStepMs);
       embeddings.close();
-      await closeBoard();
-      await client.close();
-      await queues.close();
-      await redis.quit().catch(() => undefined);
+      await within(closeBoard(), closeStepMs);
+      await within(client.close(), closeStepMs);
+      await within(queues.close(), closeStepMs);
+      if (!(await within(redis.quit(), closeStepMs))) redis.disconnect();
     },
   };
 }

@@ -11,9 +11,12 @@ export async function mountBullBoard(
   context: ServerContext,
 ): Promise<() => Promise<void>> {
   const { keys, redis, queues, settings } = context;
-  const own = [keys.ingestionQueue, keys.ingestionBatchQueue, keys.agentQueue].map(
-    (name) => new Queue(name, { connection: redis, prefix: keys.bullPrefix }),
-  );
+  const own = [keys.ingestionQueue, keys.ingestionBatchQueue, keys.agentQueue].map((name) => {
+    const queue = new Queue(name, { connection: redis, prefix: keys.bullPrefix });
+    // Connection errors reach the callers of each read; unheard, BullMQ prints every one to stderr.
+    queue.on('error', () => undefined);
+    return queue;
+  });
   const generation = Object.keys(settings.providers).map((instance) => queues.get(instance));
   const adapter = new FastifyAdapter();
   adapter.setBasePath('/queues');

@@ -9,6 +9,7 @@ import { providerFromSettings } from '../shared/providers/create-provider.js';
 import type { Provider } from '../shared/providers/provider.js';
 import { createRedis, duplicateRedis, isConnectionError, type Redis } from '../shared/redis.js';
 import { scrubError } from '../shared/secrets.js';
+import { within } from '../shared/within.js';
 import { type FleetBreaker, fleetBreakerFor } from './fleet-breaker.js';
 import { startHeartbeat } from './heartbeat.js';
 
@@ -438,11 +439,6 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Runni
       if (message) log.warn({ workerId, reason, abandonedJobs }, message);
     },
   };
-}
-
-/** Waits for `promise` at most `ms`; true when it settled in time. */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  return (await waitUntil(promise, ms, () => false)) === 'done';
 }
 
 /** Waits for `promise` until `ms` pass or `nothingLeft()` holds, whichever comes first. */

@@ -71,7 +71,10 @@ export async function runChat(options: ChatOptions, context: CliContext): Promis
       // Before the request is submitted, the cancel waits for its id.
       cancelled = true;
       lastInterrupt = now;
-      if (inFlight) void client.cancel(inFlight);
+      if (inFlight)
+        client.cancel(inFlight).catch((error: unknown) => {
+          say(`error: could not cancel: ${error instanceof Error ? error.message : String(error)}`);
+        });
       return;
     }
     if (rl.line === '' || now - lastInterrupt < 2_000) {
@@ -188,7 +191,8 @@ export async function runChat(options: ChatOptions, context: CliContext): Promis
   });
 
   await finished;
-  if (inFlight) await client.cancel(inFlight);
+  // Leaving must not fail on a Redis that went away: the request ends by its deadline anyway.
+  if (inFlight) await client.cancel(inFlight).catch(() => undefined);
   await client.close();
   for (const fleet of fleets) await fleet.close();
   await runtime.close();

@@ -9,6 +9,7 @@ import type { SearchHit } from '../../shared/knowledge/vector-store.js';
 import type { Logger } from '../../shared/log.js';
 import { parseCapabilities } from '../../shared/providers/capabilities.js';
 import { createRedis, isConnectionError, redactRedisUrl } from '../../shared/redis.js';
+import { within } from '../../shared/within.js';
 import type { WorkerFleet } from '../../workers/generation/start-workers.js';
 import type { CliContext } from '../context.js';
 import { flattenList } from '../list-option.js';
@@ -165,15 +166,6 @@ function watchRedis(url: string): { lost: Promise<void>; stop(): void } {
     };
   });
   return { lost, stop: () => stop() };
-}
-
-async function within(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    promise.catch(() => undefined),
-    ...(Number.isFinite(ms) ? [new Promise((resolve) => (timer = setTimeout(resolve, ms)))] : []),
-  ]);
-  clearTimeout(timer);
 }
 
 /** With no live worker for any instance of the plan, the command serves its own request in-process. */

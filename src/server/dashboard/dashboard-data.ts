@@ -72,6 +72,8 @@ export class DashboardReader {
       connection: context.redis,
       prefix: context.keys.bullPrefix,
     });
+    // Connection errors reach each read's caller; unheard, BullMQ prints every one to stderr.
+    this.batches.on('error', () => undefined);
   }
 
   async read(): Promise<DashboardSnapshot> {
