@@ -2,6 +2,7 @@ import { startServer } from '../../server/start-server.js';
 import { ValidationError } from '../../shared/errors.js';
 import type { CliContext } from '../context.js';
 import { openRuntime } from '../runtime.js';
+import { type StopReason, stopRequested } from '../stop-requested.js';
 import type { ServeOptions } from './serve.js';
 
 export async function runServe(options: ServeOptions, context: CliContext): Promise<void> {
@@ -22,27 +23,23 @@ export async function runServe(options: ServeOptions, context: CliContext): Prom
     context.print(
       `atlas serve: listening on ${server.url} (dashboard ${server.url}/, API ${server.url}/v1, OpenAPI ${server.url}/openapi.json)${settings.server.tokens.length ? '' : '; no tokens: loopback only'}`,
     );
-    await stopRequested(context);
+    const reason = await stopOf(context);
     await server.close();
+    if ('error' in reason) {
+      runtime.log.fatal({ err: reason.error }, 'unexpected error; the server stopped');
+      throw reason.error;
+    }
   } finally {
     await runtime.close();
   }
 }
 
-/** SIGINT or SIGTERM; or, for a command run inside another process, the context's shutdown signal. */
-function stopRequested(context: CliContext): Promise<void> {
+/** A signal or an uncaught error; or, for a command run inside another process, its shutdown signal. */
+function stopOf(context: CliContext): Promise<StopReason> {
+  const shutdown = context.shutdown;
+  if (!shutdown) return stopRequested();
   return new Promise((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
-    if (context.shutdown) {
-      if (context.shutdown.aborted) return done();
-      context.shutdown.addEventListener('abort', done, { once: true });
-      return;
-    }
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
+    if (shutdown.aborted) return resolve({ signal: 'SIGTERM' });
+    shutdown.addEventListener('abort', () => resolve({ signal: 'SIGTERM' }), { once: true });
   });
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Subsystem } from '../../workers/worker-host.js';
 import { flattenList } from '../list-option.js';
 import { wholeNumberOption } from '../numbers.js';
+import { stopRequested } from '../stop-requested.js';
 
 /** Jobs one process runs at once per instance: more would only queue inside the process. */
 const maxConcurrency = 10_000;
@@ -56,12 +57,13 @@ export function registerWorkerCommand(program: Command): void {
       }
       const host = await startWorkerHost({ settings, log, subsystems });
       console.error(`atlas worker ${host.workerId}: serving ${serving.join(' and ')}`);
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      const reason = await stopRequested();
+      if ('error' in reason) {
+        log.fatal({ err: reason.error }, 'unexpected error; stopping the worker');
+        console.error(`atlas worker: stopping after an unexpected error: ${messageOf(reason.error)}`);
+      }
       // A second signal while running jobs finish means: now.
-      const now = () => process.exit(signal === 'SIGINT' ? 130 : 143);
+      const now = () => process.exit('signal' in reason && reason.signal === 'SIGINT' ? 130 : 143);
       process.once('SIGINT', now);
       process.once('SIGTERM', now);
       // One line per shutdown: what was given up on, or that nothing was.
@@ -69,6 +71,10 @@ export function registerWorkerCommand(program: Command): void {
       console.error(`atlas worker: ${report.message ?? 'stopped; every running job finished'}`);
       await runtime.close();
       // Whatever was given up on may still hold timers or sockets; the process is done.
-      process.exit(report.clean ? 0 : 1);
+      process.exit(report.clean && !('error' in reason) ? 0 : 1);
     });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
