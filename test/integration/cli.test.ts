@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/shared/config/settings.js';
 import { createLogger } from '../../src/shared/log.js';
 import { startWorkers } from '../../src/workers/generation/start-workers.js';
+import { startOpenAIFake } from '../fakes/openai-fake.js';
 import { connect, deletePrefix, freshPrefix, redisUrl } from '../support/redis.js';
 import { cliTestEnvironment, runCli, runCliInProcess } from '../support/run-cli.js';
 
@@ -146,6 +147,35 @@ describe('the atlas command', () => {
     };
     expect(models.catalogueDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(models.models.map((model) => model.id)).toContain('mock-advanced');
+  });
+
+  it('checks that each instance answers with providers --check, exit 1 when one does not', async () => {
+    const fake = await startOpenAIFake();
+    try {
+      const { env: checkEnv } = cliTestEnvironment('cli-check', prefix, {
+        basic: { type: 'mock' },
+        advanced: { type: 'openai', baseURL: fake.baseURL, apiKeyEnv: 'ATLAS_TEST_CHECK_KEY' },
+        unkeyed: { type: 'openai', baseURL: fake.baseURL, apiKeyEnv: 'ATLAS_TEST_NO_SUCH_KEY' },
+      });
+      const result = await runCliInProcess(['providers', '--check', '--json'], {
+        ...checkEnv,
+        ATLAS_TEST_CHECK_KEY: fake.apiKey,
+      });
+      const reports = (
+        JSON.parse(result.stdout) as {
+          instances: Array<{ name: string; ok: boolean; error?: { kind: string } }>;
+        }
+      ).instances;
+      expect(reports.map((report) => [report.name, report.ok, report.error?.kind])).toEqual([
+        ['basic', true, undefined],
+        ['advanced', true, undefined],
+        ['unkeyed', false, 'auth'],
+      ]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('the health check failed for unkeyed');
+    } finally {
+      await fake.close();
+    }
   });
 
   it('says what is wrong with a flag, in one line, with exit code 2', async () => {

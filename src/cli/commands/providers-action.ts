@@ -1,6 +1,8 @@
 import type { ProviderInstanceSettings } from '../../shared/config/provider-settings.js';
 import { loadSettings } from '../../shared/config/settings.js';
+import { AtlasError } from '../../shared/errors.js';
 import { catalogueDate } from '../../shared/providers/catalogue.js';
+import { providerFromSettings } from '../../shared/providers/create-provider.js';
 import { ProviderRegistry } from '../../shared/providers/registry.js';
 import type { CliContext } from '../context.js';
 import { printJson, printTable } from '../output.js';
@@ -31,6 +33,43 @@ export function listProviders(options: { json?: boolean }, context: CliContext):
   context.print(
     `default strategy: ${settings.strategy}; default order: ${settings.providerOrder.join(', ')}`,
   );
+}
+
+/** How long one instance's check may take. */
+const checkTimeoutMs = 10_000;
+
+/**
+ * Calls every configured instance's health check at once (for OpenAI and Anthropic a model listing,
+ * which needs a valid key; for Ollama its tags), and prints one line each. Exit status 1 if any failed.
+ */
+export async function checkProviders(options: { json?: boolean }, context: CliContext): Promise<void> {
+  const settings = loadSettings({ env: context.env });
+  const reports = await Promise.all(
+    Object.entries(settings.providers).map(async ([name, instance]) => {
+      const apiKey =
+        instance.type === 'openai' || instance.type === 'anthropic'
+          ? context.env[instance.apiKeyEnv]
+          : undefined;
+      const provider = providerFromSettings(name, instance, undefined, apiKey);
+      const report = await provider.checkHealth(AbortSignal.timeout(checkTimeoutMs));
+      return { name, type: instance.type, endpoint: endpointOf(instance), ...report };
+    }),
+  );
+  if (options.json) printJson({ instances: reports }, context.print);
+  else
+    printTable(
+      reports.map((report) => ({
+        name: report.name,
+        type: report.type,
+        endpoint: report.endpoint,
+        status: report.ok ? 'ok' : `${report.error?.kind ?? 'failed'}: ${report.error?.message ?? ''}`,
+        ms: Math.round(report.latencyMs),
+      })),
+      context.print,
+    );
+  const failed = reports.filter((report) => !report.ok).map((report) => report.name);
+  if (failed.length > 0)
+    throw new AtlasError('unavailable', `the health check failed for ${failed.join(', ')}`);
 }
 
 export function listModels(options: { provider?: string; json?: boolean }, context: CliContext): void {

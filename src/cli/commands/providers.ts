@@ -4,11 +4,14 @@ import type { CliContext } from '../context.js';
 export function registerProvidersCommand(program: Command, context: CliContext): void {
   program
     .command('providers')
-    .description('list the configured provider instances')
+    .description('list the configured provider instances; --check calls each to see that it answers')
+    .option('--check', "call each instance's cheapest endpoint (needs its key); exit 1 if one fails")
     .option('--json', 'print as JSON')
-    .action(async (options: { json?: boolean }) =>
-      (await import('./providers-action.js')).listProviders(options, context),
-    );
+    .action(async (options: { json?: boolean; check?: boolean }) => {
+      const actions = await import('./providers-action.js');
+      if (options.check) await actions.checkProviders(options, context);
+      else actions.listProviders(options, context);
+    });
 }
 
 export function registerModelsCommand(program: Command, context: CliContext): void {
