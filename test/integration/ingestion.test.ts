@@ -48,8 +48,12 @@ describe('batch ingestion into the embedded store', () => {
     rmSync(folder, { recursive: true, force: true });
   });
 
-  const run = async (prune = false) => {
-    const batch = await client.ingest([folder], { ...options, prune }, { rootsFromSources: true });
+  const run = async (prune = false, chunking: { chunker?: 'fixed'; chunkSize?: number } = {}) => {
+    const batch = await client.ingest(
+      [folder],
+      { ...options, ...chunking, prune },
+      { rootsFromSources: true },
+    );
     const progress: number[] = [];
     const summary = await client.wait(batch.batchId, (update) => progress.push(update.done));
     return { batch, summary, progress };
@@ -96,6 +100,17 @@ describe('batch ingestion into the embedded store', () => {
     const { summary } = await run(true);
     expect(summary).toMatchObject({ deleted: 1, skipped: 6 });
     expect(await store.count('docs', { where: { source: 'page.html' } })).toBe(0);
+  });
+
+  it('cuts every document again when the chunking settings change, and skips them once cut alike', async () => {
+    const before = await store.count('docs', { where: { source: 'guide.md' } });
+    const { summary } = await run(false, { chunker: 'fixed', chunkSize: 8 });
+    expect(summary).toMatchObject({ updated: 6, skipped: 0, failed: 1 });
+    expect(await store.count('docs', { where: { source: 'guide.md' } })).toBeGreaterThan(before);
+    expect((await run(false, { chunker: 'fixed', chunkSize: 8 })).summary).toMatchObject({
+      updated: 0,
+      skipped: 6,
+    });
   });
 
   it('keeps files of the same name in different folders apart, shown by their path in the batch', async () => {

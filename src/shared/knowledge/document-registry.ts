@@ -9,6 +9,8 @@ export interface DocumentEntry {
   source: string;
   /** SHA-256 of the document's text. */
   contentHash: string;
+  /** How it was chunked (`chunkingOf`); absent in entries written before it was recorded. */
+  chunking?: string;
   /** 1 for the first ingestion, one more for each change. */
   version: number;
   chunkCount: number;
@@ -22,6 +24,15 @@ export type IngestDecision =
 
 export function contentHash(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+/** The chunking settings a document was cut with: the same text cut otherwise is a changed document. */
+export function chunkingOf(options: {
+  chunker?: string | undefined;
+  chunkSize: number;
+  overlap: number;
+}): string {
+  return `${options.chunker ?? 'auto'}/${options.chunkSize}/${options.overlap}`;
 }
 
 /** A stable id for a source, so the same file or URL is the same document on every run. */
@@ -62,11 +73,20 @@ export class DocumentRegistry {
     return entries.sort((a, b) => a.source.localeCompare(b.source));
   }
 
-  /** Unchanged documents are skipped; new ones start at version 1; changed ones get the next version. */
-  async decide(collection: string, documentId: string, hash: string): Promise<IngestDecision> {
+  /**
+   * Unchanged documents (same text, chunked alike) are skipped; new ones start at version 1; changed
+   * ones get the next version.
+   */
+  async decide(
+    collection: string,
+    documentId: string,
+    hash: string,
+    chunking: string,
+  ): Promise<IngestDecision> {
     const entry = await this.get(collection, documentId);
     if (!entry) return { action: 'add', version: 1 };
-    if (entry.contentHash === hash) return { action: 'skip', entry };
+    if (entry.contentHash === hash && (entry.chunking ?? chunking) === chunking)
+      return { action: 'skip', entry };
     return { action: 'update', version: entry.version + 1, previous: entry };
   }
 

@@ -2,7 +2,7 @@ import { type Job, UnrecoverableError } from 'bullmq';
 import type { Settings } from '../../shared/config/settings.js';
 import { ValidationError } from '../../shared/errors.js';
 import { chunkDocument } from '../../shared/knowledge/chunk-document.js';
-import type { DocumentRegistry } from '../../shared/knowledge/document-registry.js';
+import { chunkingOf, type DocumentRegistry } from '../../shared/knowledge/document-registry.js';
 import { createEmbedder } from '../../shared/knowledge/embedder.js';
 import {
   type DocumentOutcome,
@@ -62,7 +62,8 @@ export async function processDocument(
     });
     if ('failed' in prepared) return { source, outcome: 'failed', reason: scrub(prepared.failed) };
     const { document, hash } = prepared;
-    let decision = await registry.decide(options.collection, documentId, hash);
+    const chunking = chunkingOf(options);
+    let decision = await registry.decide(options.collection, documentId, hash, chunking);
     const keep = options.keepVersions ?? context.settings.ingestion.keepVersions;
     // Unchanged, but its chunks are gone (the store's folder lost, say): written again as a new version.
     if (decision.action === 'skip' && (await store.countDocument(options.collection, documentId)) === 0) {
@@ -110,6 +111,7 @@ export async function processDocument(
         documentId,
         source: document.source,
         contentHash: hash,
+        chunking,
         version: decision.version,
         chunkCount: stored.length,
         updatedAt: Date.now(),
