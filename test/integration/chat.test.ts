@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect, deletePrefix, freshPrefix, redisUrl } from '../support/redis.js';
+import { runCli } from '../support/run-cli.js';
 
 /** `atlas chat` in a real terminal (tmux), typed at as a person would. */
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -119,4 +120,24 @@ describe.skipIf(!hasTmux)('atlas chat in a terminal', () => {
     type('C-c');
     await until('the exit', () => screen().includes('EXITED 0'), 20_000);
   }, 60_000);
+});
+
+describe('atlas chat with piped input', () => {
+  it('answers every line in order, refuses an unknown instance at once, and exits 0 after the last answer', async () => {
+    const config = join(folder, 'piped.config.json');
+    writeFileSync(config, JSON.stringify({ providers: { mock: { type: 'mock', latencyMs: 200 } } }));
+    const result = await runCli(
+      ['chat', '--providers', 'mock'],
+      { REDIS_URL: redisUrl(), ATLAS_PREFIX: prefix, ATLAS_CONFIG: config },
+      30_000,
+      'first question\n/providers nosuch\nsecond question\n',
+    );
+    expect(result.code).toBe(0);
+    const first = result.stdout.indexOf('to: first question');
+    const second = result.stdout.indexOf('to: second question');
+    expect(first).toBeGreaterThan(-1);
+    expect(second).toBeGreaterThan(first);
+    expect(result.stdout).toContain("unknown provider instance 'nosuch'; configured: mock");
+    expect(result.stdout).not.toContain('error:');
+  });
 });

@@ -91,7 +91,15 @@ export async function runChat(options: ChatOptions, context: CliContext): Promis
   const say = (line = '') => context.print(line);
   const commands: Record<string, (args: string[]) => Promise<void> | void> = {
     providers: (args) => {
-      providers = args.length ? flattenList(args) : undefined;
+      const named = args.length ? flattenList(args) : undefined;
+      const unknown = named?.filter((name) => !(name in runtime.settings.providers)) ?? [];
+      if (unknown.length > 0) {
+        say(
+          `unknown provider instance ${unknown.map((name) => `'${name}'`).join(', ')}; configured: ${Object.keys(runtime.settings.providers).join(', ')}`,
+        );
+        return;
+      }
+      providers = named;
       say(`providers: ${providers?.join(', ') ?? `(default: ${runtime.settings.providerOrder.join(', ')})`}`);
     },
     strategy: (args) => {
@@ -165,34 +173,41 @@ export async function runChat(options: ChatOptions, context: CliContext): Promis
 
   say(`atlas chat: ${runtime.settings.redis.url}; /help for commands, Ctrl-C twice to leave`);
   rl.prompt();
-  rl.on('line', (line) => {
-    const text = line.trim();
-    // Input stays read while an answer streams (so Ctrl-C reaches us); lines typed then are dropped.
-    if (busy) return;
-    if (!text) return rl.prompt();
+  const handle = async (text: string) => {
     busy = true;
     const [command, ...args] = text.startsWith('/') ? text.slice(1).split(/\s+/) : [];
     const run = command !== undefined ? commands[command] : undefined;
-    const work =
-      command === undefined
-        ? answer(text)
-        : run
-          ? Promise.resolve(run(args))
-          : Promise.resolve(say(`unknown command /${command}; /help lists them`));
-    work
-      .catch((error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
-        say(`error: ${isAtlasError(error) ? `${message} [${error.kind}]` : message}`);
-      })
-      .finally(() => {
-        busy = false;
-        if (!closed) rl.prompt();
-      });
+    try {
+      if (command === undefined) await answer(text);
+      else if (run) await run(args);
+      else say(`unknown command /${command}; /help lists them`);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      say(`error: ${isAtlasError(error) ? `${message} [${error.kind}]` : message}`);
+    } finally {
+      busy = false;
+      if (!closed) rl.prompt();
+    }
+  };
+  // Typed at a terminal, a line that comes while an answer streams is dropped (input stays read so
+  // Ctrl-C reaches us); piped in, every line is a turn, taken in order.
+  const interactive = Boolean(process.stdin.isTTY);
+  let turns = Promise.resolve();
+  rl.on('line', (line) => {
+    const text = line.trim();
+    if (busy && interactive) return;
+    if (!text) {
+      if (!busy) rl.prompt();
+      return;
+    }
+    turns = turns.then(() => handle(text));
   });
 
   await finished;
-  // Leaving must not fail on a Redis that went away: the request ends by its deadline anyway.
-  if (inFlight) await client.cancel(inFlight).catch(() => undefined);
+  // Leaving a terminal cancels the answer being streamed; piped input ends once its last turn has.
+  // Neither may fail on a Redis that went away: the request ends by its deadline anyway.
+  if (interactive && inFlight) await client.cancel(inFlight).catch(() => undefined);
+  await turns;
   await client.close();
   for (const fleet of fleets) await fleet.close();
   await runtime.close();
