@@ -12,6 +12,11 @@ import { hashingEmbedding } from '../../src/shared/providers/mock/hashing-embedd
 const dimensions = 64;
 const embed = (text: string) => hashingEmbedding(text, dimensions);
 
+function cosine(a: number[], b: number[]): number {
+  const dot = a.reduce((sum, value, index) => sum + value * b[index]!, 0);
+  return dot / (Math.hypot(...a) * Math.hypot(...b));
+}
+
 const texts = [
   [
     'guide',
@@ -165,6 +170,8 @@ export function describeVectorStoreConformance(
       const query = 'Redis job queue durable';
       const semantic = await store.search(collection, { mode: 'semantic', vector: embed(query), k: 3 });
       expect(semantic[0]?.text).toBe(texts[0][1]);
+      // A semantic score is the cosine similarity, in every store.
+      expect(semantic[0]?.score).toBeCloseTo(cosine(embed(query), embed(texts[0][1])), 4);
       const keyword = await store.search(collection, { mode: 'keyword', query: 'breakers', k: 3 });
       expect(keyword[0]?.text).toBe(texts[2][1]);
       const hybrid = await store.search(collection, { mode: 'hybrid', query, vector: embed(query), k: 3 });

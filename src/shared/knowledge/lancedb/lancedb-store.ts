@@ -357,6 +357,7 @@ function requireQuery(options: SearchOptions): string {
 }
 
 function scoreOf(row: Row, mode: SearchOptions['mode']): number {
-  if (mode === 'semantic') return -Number(row['_distance']);
+  // Cosine distance to similarity, the score Qdrant gives: the same query scores alike in both stores.
+  if (mode === 'semantic') return 1 - Number(row['_distance']);
   return Number(row['_score']);
 }
