@@ -493,6 +493,50 @@ describe('a short record expiry', () => {
   });
 });
 
+describe('research with the default instances and only mock workers live', () => {
+  // No providers setting: openai, anthropic, ollama and mock exist, as on a fresh install with no keys.
+  const defaultsPrefix = freshPrefix('wfc-defaults');
+  const defaults = loadSettings({
+    env: {},
+    configPath: undefined,
+    overrides: {
+      redis: { ...redisTarget(), prefix: defaultsPrefix },
+      workers: { heartbeatIntervalMs: 200, lockDurationMs: 2_000, stalledIntervalMs: 1_000 },
+      log: { level: 'silent' },
+    },
+  });
+  let mockOnly: WorkerFleet;
+  let defaultAgents: AgentWorkers;
+  let defaultsClient: AtlasClient;
+
+  beforeAll(async () => {
+    mockOnly = await startWorkers({ settings: defaults, log: silent, providers: ['mock'] });
+    defaultAgents = await startAgentWorkers({ settings: defaults, log: silent });
+    defaultsClient = new AtlasClient({ settings: defaults });
+  });
+
+  afterAll(async () => {
+    await defaultsClient.close();
+    await defaultAgents.close();
+    await mockOnly.close();
+    await deletePrefix(redis, defaultsPrefix);
+  });
+
+  it('completes: each task-aware worker call fails over to the live instance', async () => {
+    expect(defaults.providerOrder).toEqual(['openai', 'anthropic', 'ollama', 'mock']);
+    const { id } = await defaultsClient.workflows.start('research', {
+      task: 'Compare Redis and Postgres as job queues',
+    });
+    const run = await defaultsClient.workflows.wait(id, { timeoutMs: 10_000 });
+    expect(run.error).toBeUndefined();
+    expect(run.status).toBe('completed');
+    const branches = run.history.filter((step) => step.kind === 'branch');
+    expect(branches).toHaveLength(3);
+    for (const branch of branches) expect(branch.provider).toBe('mock');
+    expect((run.state as { answer: string }).answer).toMatch(/^Mock reply from mock/);
+  });
+});
+
 describe('a tool agent through the OpenAI and Anthropic fakes', () => {
   const fakePrefix = freshPrefix('wfc-fakes');
   // Two calculator calls, then an answer in text: each fake speaks its own tool-call wire format.

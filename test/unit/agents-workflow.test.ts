@@ -196,12 +196,26 @@ describe('the task-aware agent', () => {
     const agent = new TaskAwareAgent(registry);
     const code = agent.pick('Implement a function that sorts a list');
     expect(code.taskType).toBe('code_generation');
-    expect(code.providers).toHaveLength(1);
-    const model = registry.model(code.providers[0], code.model)!;
+    const model = registry.model(code.providers[0]!, code.model)!;
     expect(model.capabilities['code']).toBeGreaterThanOrEqual(3);
-    expect(code.model).not.toBe(registry.instance(code.providers[0]).defaultModel);
+    expect(code.model).not.toBe(registry.instance(code.providers[0]!).defaultModel);
     const chat = agent.pick('Hello there', 'conversational');
-    expect(registry.model(chat.providers[0], chat.model)!.capabilities['chat']).toBeGreaterThanOrEqual(3);
+    expect(registry.model(chat.providers[0]!, chat.model)!.capabilities['chat']).toBeGreaterThanOrEqual(3);
+  });
+
+  it('keeps every other instance behind its pick, so the request can fail over', () => {
+    const agent = new TaskAwareAgent(registry);
+    for (const task of ['code_generation', 'conversational', 'visual_analysis']) {
+      const pick = agent.pick('Anything', task);
+      expect([...pick.providers].sort()).toEqual(['anthropic', 'mock', 'openai']);
+    }
+    // Fallbacks rank by the model each would serve: for code, anthropic's default before the mock's.
+    expect(agent.pick('Implement a function that sorts a list').providers.slice(1)).toEqual([
+      'anthropic',
+      'mock',
+    ]);
+    const given = new TaskAwareAgent(registry, { instances: ['mock', 'openai', 'mock'] }).pick('Hello there');
+    expect([...given.providers].sort()).toEqual(['mock', 'openai']);
   });
 
   it('stays within the instances it is given', () => {

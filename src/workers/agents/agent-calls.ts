@@ -29,10 +29,19 @@ export function routeFor(
 ): RouteOverride {
   const route = { ...override };
   if (agent.taskAware && context.providerRegistry && !route.providers && !route.model) {
-    const pick = new TaskAwareAgent(context.providerRegistry, {
-      ...(agent.providers ? { instances: agent.providers } : {}),
-    }).pick(latestPrompt(conversation), route.taskType ?? agent.taskType);
-    return { ...route, providers: pick.providers, model: pick.model, taskType: pick.taskType };
+    const instances = agent.providers ?? context.providerOrder;
+    const pick = new TaskAwareAgent(context.providerRegistry, instances ? { instances } : {}).pick(
+      latestPrompt(conversation),
+      route.taskType ?? agent.taskType,
+    );
+    // The pick's order is the plan: failover keeps it, and the fleet moves dead instances to the back.
+    return {
+      ...route,
+      providers: pick.providers,
+      model: pick.model,
+      taskType: pick.taskType,
+      strategy: 'failover',
+    };
   }
   return route;
 }

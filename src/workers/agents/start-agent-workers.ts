@@ -87,6 +87,7 @@ export function createAgentSubsystem(options: AgentSubsystemOptions = {}): Subsy
         workflows,
         tools,
         providerRegistry: submitter.planner.registry,
+        providerOrder: settings.providerOrder,
         signal: aborter.signal,
         unknownVersion: 'wait',
         agentQueue: keys.agentQueue,

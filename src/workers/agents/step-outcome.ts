@@ -15,6 +15,8 @@ export interface StepContext {
   tools?: ToolRegistry;
   /** For agents with `taskAware`: pick instance and model per step from the catalogue. */
   providerRegistry?: ProviderRegistry;
+  /** The instances task-aware agents that name none choose among, in order. @default every configured instance */
+  providerOrder?: readonly string[];
   /** @default Date.now */
   clock?: () => number;
   /** Aborted when the worker shuts down; tools and function nodes receive it. */
