@@ -92,6 +92,18 @@ describe('the atlas command', () => {
     expect(result.stdout.trim()).toBe('Mock reply from advanced (mock-advanced) to: stream this please');
   });
 
+  it('writes nothing to Redis when asked for status or a diagnosis', async () => {
+    const quiet = freshPrefix('cli-read-only');
+    for (const command of ['status', 'doctor'])
+      await runCliInProcess([command, '--json'], { ...env, ATLAS_PREFIX: quiet });
+    const redis = connect();
+    try {
+      expect(await redis.keys(`${quiet}*`)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('shows an open breaker in status --json after an instance served by a worker keeps failing', async () => {
     const settings = loadSettings({ env });
     const fleet = await startWorkers({

@@ -10,7 +10,7 @@ export async function runStatus(options: { json?: boolean }, context: CliContext
   const runtime = await openRuntime({ startRedisIfMissing: false, context });
   const redis = createRedis(runtime.settings.redis);
   const keys = createKeys(runtime.settings.redis.prefix);
-  const queues = new GenerationQueues(redis, keys, runtime.settings.workers);
+  const queues = new GenerationQueues(redis, keys, runtime.settings.workers, { readOnly: true });
   try {
     const status = await readFleetStatus(redis, keys, queues, runtime.settings);
     if (options.json) return printJson(status, context.print);

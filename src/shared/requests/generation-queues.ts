@@ -13,6 +13,8 @@ export class GenerationQueues {
     private readonly connection: Redis,
     private readonly keys: Keys,
     private readonly settings: WorkerSettings,
+    /** Only reads (status, doctor): opening a queue writes nothing, not even BullMQ's version marker. */
+    private readonly options: { readOnly?: boolean } = {},
   ) {}
 
   get(instance: string): Queue<GenerationJob> {
@@ -22,6 +24,7 @@ export class GenerationQueues {
         connection: this.connection,
         prefix: this.keys.bullPrefix,
         defaultJobOptions: generationJobOptions(this.settings),
+        ...(this.options.readOnly ? { skipMetasUpdate: true } : {}),
       });
       // Connection errors surface on the calls that meet them; the queue's own event would only repeat them.
       queue.on('error', () => undefined);
