@@ -61,7 +61,7 @@ const capabilityRequirement = z.record(z.string(), z.number().int().min(1).max(4
 export const generationRequestSchema = z
   .object({
     messages: z.array(messageSchema).min(1).optional(),
-    prompt: z.string().min(1).optional(),
+    prompt: z.string().regex(/\S/, 'expected some text, not only spaces').optional(),
     system: z.string().optional(),
     model: z.string().min(1).optional(),
     /** Instances to route over, in order. @default the configured providerOrder */

@@ -91,6 +91,7 @@ describe('generation through the queue', () => {
     harness = await createHarness({ providers: mockInstances('mock-a') });
     const attempts: Array<[unknown, string]> = [
       [{}, 'request.messages'],
+      [{ prompt: ' \n ' }, 'request.prompt'],
       [{ prompt: 'x', maxTokens: -1 }, 'request.maxTokens'],
       [{ messages: [{ role: 'robot', content: 'x' }] }, 'request.messages[0].role'],
       [{ prompt: 'x', providers: ['nope'] }, 'request.providers[0]'],

@@ -9,13 +9,15 @@ const count =
   (value: string) =>
     wholeNumberOption(flag, value, { min });
 
-const json = (flag: string) => (value: string) => {
-  try {
-    return JSON.parse(value) as unknown;
-  } catch {
-    throw new ValidationError(flag, `expected JSON such as '{"year": {"$gte": 2024}}', got '${value}'`);
-  }
-};
+const json =
+  (flag: string, example = '{"year": {"$gte": 2024}}') =>
+  (value: string) => {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      throw new ValidationError(flag, `expected JSON such as '${example}', got '${value}'`);
+    }
+  };
 
 export function registerKnowledgeCommands(program: Command, context: CliContext): void {
   program
@@ -53,7 +55,11 @@ export function registerKnowledgeCommands(program: Command, context: CliContext)
     .option('--mode <mode>', 'semantic, keyword or hybrid', 'hybrid')
     .option('-k, --k <n>', 'how many hits', count('--k'), 5)
     .option('--where <json>', 'metadata filter, e.g. {"source": "guide.md"}', json('--where'))
-    .option('--where-document <json>', 'text filter, e.g. {"$contains": "Redis"}', json('--where-document'))
+    .option(
+      '--where-document <json>',
+      'text filter, e.g. {"$contains": "Redis"}',
+      json('--where-document', '{"$contains": "Redis"}'),
+    )
     .option('--embedder <instance>', 'provider instance that embeds the query')
     .option('--json', 'print hits as JSON')
     .action(async (options: Record<string, unknown>) =>
