@@ -14,11 +14,16 @@ import {
 } from '../shared/knowledge/ingest-jobs.js';
 import { parseWith } from '../shared/parse-with.js';
 import type { Redis } from '../shared/redis.js';
-import { expandSources } from './expand-sources.js';
+import { assertInsideRoots, expandSources } from './expand-sources.js';
 
 export interface IngestProgress {
   done: number;
   total: number;
+}
+
+export interface IngestHow {
+  rootsFromSources?: boolean;
+  sourcesInsideRoots?: boolean;
 }
 
 export interface SubmittedBatch {
@@ -51,14 +56,17 @@ export class IngestionClient {
 
   /**
    * `rootsFromSources`: allow the folders the sources name (what a person typed on the command line),
-   * rather than the working folder, when `options.roots` is not given.
+   * rather than the working folder, when `options.roots` is not given. `sourcesInsideRoots`: refuse a
+   * file, folder or glob outside the roots before expanding it (for sources from someone else, such
+   * as an HTTP request), rather than leaving each file to the ingestion worker's check.
    */
   async ingest(
     inputs: readonly string[],
     options: IngestOptions,
-    how: { rootsFromSources?: boolean } = {},
+    how: IngestHow = {},
   ): Promise<SubmittedBatch> {
     const parsed = parseWith(ingestOptionsSchema, options, 'options');
+    if (how.sourcesInsideRoots) await assertInsideRoots(inputs, parsed.roots ?? [process.cwd()]);
     const expanded = await expandSources(inputs);
     if (expanded.sources.length === 0)
       throw new ValidationError(

@@ -11,7 +11,12 @@ import { providerFromSettings } from '../shared/providers/create-provider.js';
 import type { Provider } from '../shared/providers/provider.js';
 import type { Redis } from '../shared/redis.js';
 import { promptWithSources } from './answer-with-sources.js';
-import { IngestionClient, type IngestProgress, type SubmittedBatch } from './ingestion-client.js';
+import {
+  type IngestHow,
+  IngestionClient,
+  type IngestProgress,
+  type SubmittedBatch,
+} from './ingestion-client.js';
 
 /** What `ask` takes: where to search, and the generation request the answer is made with. */
 export type AskRequest = SearchRequest & Omit<GenerationRequest, 'prompt' | 'messages' | 'system'>;
@@ -62,11 +67,7 @@ export class KnowledgeClient {
    * Enqueues a batch ingestion (one job per document under one parent); resolves once accepted. Files
    * must lie inside `options.roots` (default: the working folder; `[]` allows none).
    */
-  ingest(
-    sources: readonly string[],
-    options: IngestOptions,
-    how: { rootsFromSources?: boolean } = {},
-  ): Promise<SubmittedBatch> {
+  ingest(sources: readonly string[], options: IngestOptions, how: IngestHow = {}): Promise<SubmittedBatch> {
     // An embedder that is not configured fails here, by name, rather than in every document's job.
     if (options.embedder !== undefined) chooseEmbedder(this.settings, options);
     return this.batches.ingest(sources, options, how);

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AtlasClient } from '../producer/atlas-client.js';
 import { loadSettings, type Settings } from '../shared/config/settings.js';
@@ -8,7 +9,8 @@ import { GenerationQueues } from '../shared/requests/generation-queues.js';
 import { within } from '../shared/within.js';
 import { installAuth, TokenCheck } from './auth.js';
 import { mountBullBoard } from './bull-board.js';
-import { errorReply } from './http-error.js';
+import { errorReply, HttpError } from './http-error.js';
+import { installOriginCheck } from './request-origin.js';
 import { RouteTable } from './route-table.js';
 import { dashboardRoutes } from './routes/dashboard-routes.js';
 import { embeddingsRoute } from './routes/embeddings-route.js';
@@ -83,14 +85,26 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Bui
     if (body === '') return done(null, undefined);
     parseJson(request, String(body), done);
   });
+  // A form is what the login page posts, and only it: every other route takes JSON, which another site's
+  // page cannot send without the browser asking first.
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string' },
-    (_request, body, done) => {
+    (request, body, done) => {
+      if (request.routeOptions.url !== '/login')
+        return done(
+          new HttpError(
+            415,
+            'unsupported_media_type',
+            `${request.method} ${request.url.split('?')[0]} takes JSON (content-type: application/json), not a form`,
+          ),
+          undefined,
+        );
       done(null, Object.fromEntries(new URLSearchParams(String(body))));
     },
   );
   const check = new TokenCheck(settings.server.tokens);
+  installOriginCheck(app, { loopbackOnly: !check.enabled });
   installAuth(app, check);
 
   const routes = new RouteTable(app);
@@ -104,7 +118,11 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Bui
   requestRoutes(routes, client);
   openAiRoutes(routes, client);
   const embeddings = embeddingsRoute(routes, context);
-  knowledgeRoutes(routes, client);
+  knowledgeRoutes(
+    routes,
+    client,
+    (settings.server.ingestRoots ?? [process.cwd()]).map((root) => resolve(root)),
+  );
   workflowRoutes(routes, client);
   metricsRoute(routes, context);
   const dashboard = dashboardRoutes(routes, context, check);

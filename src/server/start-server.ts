@@ -1,15 +1,13 @@
 import { loadSettings, type ServerSettings } from '../shared/config/settings.js';
 import { ConfigError } from '../shared/errors.js';
 import { type BuildServerOptions, type BuiltServer, buildServer } from './build-server.js';
+import { isLoopback } from './request-origin.js';
+
+export { isLoopback };
 
 export interface AtlasServer extends BuiltServer {
   /** Where it listens: `http://127.0.0.1:8080`. */
   url: string;
-}
-
-export function isLoopback(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '');
-  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
 }
 
 /** Refuses, in one line, to serve an unauthenticated API anywhere but on loopback. */

@@ -13,10 +13,21 @@ const searchFields = {
   embeddingModel: z.string().min(1).optional(),
 };
 
-const ingestBody = ingestOptionsSchema.extend({
-  /** Files, folders, globs (on the ingestion workers' machines, inside `roots`) or http(s) URLs. */
-  sources: z.array(z.string().min(1)).min(1),
-});
+// No `roots`: the folders file sources must stay inside are the server's (`server.ingestRoots`), never
+// the caller's; a body naming them is refused.
+const ingestBody = z.strictObject(
+  {
+    ...ingestOptionsSchema.omit({ roots: true }).shape,
+    /** Files, folders, globs (on the ingestion workers' machines, inside the server's roots) or http(s) URLs. */
+    sources: z.array(z.string().min(1)).min(1),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' && issue.keys.includes('roots')
+        ? 'roots cannot be set by a request: file sources stay inside the folders the server is configured with (server.ingestRoots)'
+        : undefined,
+  },
+);
 const searchBody = z.object({ query: z.string().min(1), ...searchFields }).strict();
 const askBody = z
   .object({
@@ -28,8 +39,11 @@ const askBody = z
   })
   .strict();
 
-/** The knowledge base: ingestion batches (queued, followed by progress), search and answers with sources. */
-export function knowledgeRoutes(routes: RouteTable, client: AtlasClient): void {
+/**
+ * The knowledge base: ingestion batches (queued, followed by progress), search and answers with sources.
+ * `roots`: the folders file sources must stay inside; one outside is refused before it is listed.
+ */
+export function knowledgeRoutes(routes: RouteTable, client: AtlasClient, roots: readonly string[]): void {
   const tag = 'knowledge';
   routes.add({
     method: 'POST',
@@ -37,10 +51,17 @@ export function knowledgeRoutes(routes: RouteTable, client: AtlasClient): void {
     summary: 'Submit an ingestion batch (one job per document under one parent); answers at once (202).',
     tag,
     body: ingestBody,
-    responses: { 202: '{ batchId, total, unsupported }', 400: 'A field is wrong, or no supported document' },
+    responses: {
+      202: '{ batchId, total, unsupported }',
+      400: 'A field is wrong, a source is outside the allowed folders, or no supported document',
+    },
     handler: async ({ body, reply }) => {
       const { sources, ...options } = body;
-      const batch = await client.knowledge.ingest(sources, options);
+      const batch = await client.knowledge.ingest(
+        sources,
+        { ...options, roots: [...roots] },
+        { sourcesInsideRoots: true },
+      );
       reply.code(202);
       return batch;
     },

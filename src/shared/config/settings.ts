@@ -194,6 +194,11 @@ const serverSchema = z
     tokens: z.array(z.string().min(1)).default([]),
     /** Largest request body accepted; larger ones get 413. @default 1048576 */
     bodyLimitBytes: z.number().int().positive().default(1_048_576),
+    /**
+     * Folders the file sources of `POST /v1/knowledge/batches` must stay inside (a request cannot change
+     * them); `[]` allows no file, URLs only. @default the server's working folder
+     */
+    ingestRoots: z.array(z.string().min(1)).optional(),
   })
   .strict()
   .prefault({});
