@@ -65,6 +65,8 @@ describe('defect 7: smaller ones', () => {
       expect(await rootsOf(byDefault.batchId)).toEqual([process.cwd()]);
       expect(await rootsOf(given.batchId)).toEqual([]);
       await expect(confine(join(folder, 'a.md'), [])).rejects.toThrow(/outside the allowed folders/);
+      // The root folder holds every file.
+      expect((await confine(join(folder, 'a.md'), ['/'])).root).toBe('/');
     } finally {
       await batches.close();
       await client.close();

@@ -48,7 +48,9 @@ export async function confine(
   }
   for (const root of roots) {
     const realRoot = await realpath(resolve(root)).catch(() => undefined);
-    if (realRoot && (path === realRoot || path.startsWith(realRoot + sep))) return { path, root: realRoot };
+    // The root folder itself ends in a separator already: `/` holds `/file`, not just `//file`.
+    const inside = realRoot?.endsWith(sep) ? realRoot : `${realRoot}${sep}`;
+    if (realRoot && (path === realRoot || path.startsWith(inside))) return { path, root: realRoot };
   }
   throw new ValidationError(source, `outside the allowed folders (${roots.join(', ')})`);
 }
