@@ -159,8 +159,15 @@ describe('atlas serve: requests', () => {
     expect(await response.json()).toMatchObject({
       error: { type: 'invalid_request', param: 'body.temperature' },
     });
-    const missing = await fetch(`${server.url}/v1/requests/nope`, { headers: authorized });
-    expect(missing.status).toBe(404);
+    for (const path of [
+      '/v1/requests/nope',
+      '/v1/knowledge/batches/nope',
+      '/v1/knowledge/batches/nope/summary',
+    ]) {
+      const missing = await fetch(`${server.url}${path}`, { headers: authorized });
+      expect([path, missing.status]).toEqual([path, 404]);
+      expect(await missing.json()).toMatchObject({ error: { code: 'not_found', param: 'id' } });
+    }
   });
 
   it('submits, waits and cancels', async () => {

@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import type { AtlasClient } from '../../producer/atlas-client.js';
+import { ValidationError } from '../../shared/errors.js';
 import { ingestOptionsSchema } from '../../shared/knowledge/ingest-jobs.js';
+import { notFound } from '../http-error.js';
 import type { RouteTable } from '../route-table.js';
 
 const searchFields = {
@@ -71,15 +73,16 @@ export function knowledgeRoutes(routes: RouteTable, client: AtlasClient, roots: 
     url: '/v1/knowledge/batches/:id',
     summary: "A batch's progress: documents done of total.",
     tag,
-    responses: { 200: '{ done, total }', 400: 'Unknown batch' },
-    handler: ({ params }) => client.knowledge.progress(params['id']!),
+    responses: { 200: '{ done, total }', 404: 'Unknown or expired batch' },
+    handler: ({ params }) => knownBatch(params['id']!, () => client.knowledge.progress(params['id']!)),
   });
   routes.add({
     method: 'GET',
     url: '/v1/knowledge/batches/:id/summary',
     summary: "Waits for a batch's summary: documents added, updated, skipped, deleted and failed.",
     tag,
-    handler: ({ params }) => client.knowledge.wait(params['id']!),
+    responses: { 404: 'Unknown or expired batch' },
+    handler: ({ params }) => knownBatch(params['id']!, () => client.knowledge.wait(params['id']!)),
   });
   routes.add({
     method: 'POST',
@@ -112,4 +115,14 @@ export function knowledgeRoutes(routes: RouteTable, client: AtlasClient, roots: 
       documents: await client.knowledge.documents.list(params['collection']!),
     }),
   });
+}
+
+/** An unknown batch id is a 404, as for every other unknown id of the API. */
+async function knownBatch<T>(id: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof ValidationError && error.field === 'batchId') throw notFound('ingestion batch', id);
+    throw error;
+  }
 }
