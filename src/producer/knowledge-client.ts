@@ -2,6 +2,7 @@ import type { Settings } from '../shared/config/settings.js';
 import { InstanceCache } from '../shared/instance-cache.js';
 import type { GenerationRequest, GenerationResult } from '../shared/jobs.js';
 import type { Keys } from '../shared/keys.js';
+import { checkCollectionName } from '../shared/knowledge/collection-name.js';
 import { type DocumentEntry, DocumentRegistry } from '../shared/knowledge/document-registry.js';
 import { chooseEmbedder } from '../shared/knowledge/embedder.js';
 import type { IngestOptions, IngestSummary } from '../shared/knowledge/ingest-jobs.js';
@@ -53,8 +54,8 @@ export class KnowledgeClient {
     this.registry = new DocumentRegistry(redis, keys);
     this.batches = new IngestionClient(redis, keys, settings.workers);
     this.documents = {
-      list: (collection) => this.registry.list(collection),
-      get: (collection, documentId) => this.registry.get(collection, documentId),
+      list: (collection) => this.registry.list(checkCollectionName(collection)),
+      get: (collection, documentId) => this.registry.get(checkCollectionName(collection), documentId),
       delete: async (collection, documentId) => {
         const removed = await (await this.storeOf()).deleteDocument(collection, documentId);
         await this.registry.remove(collection, documentId);

@@ -159,6 +159,11 @@ describe('atlas serve: requests', () => {
     expect(await response.json()).toMatchObject({
       error: { type: 'invalid_request', param: 'body.temperature' },
     });
+    const badName = await fetch(`${server.url}/v1/knowledge/collections/bad%20name/documents`, {
+      headers: authorized,
+    });
+    expect(badName.status).toBe(400);
+    expect(await badName.json()).toMatchObject({ error: { param: 'collection' } });
     for (const path of [
       '/v1/requests/nope',
       '/v1/knowledge/batches/nope',
