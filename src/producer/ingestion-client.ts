@@ -66,6 +66,15 @@ export class IngestionClient {
     how: IngestHow = {},
   ): Promise<SubmittedBatch> {
     const parsed = parseWith(ingestOptionsSchema, options, 'options');
+    // The default overlap is at most a quarter of the chunk: small chunks would otherwise overlap almost
+    // whole. One given too large is refused here, once, rather than cut down by every document's job.
+    if (options.overlap === undefined)
+      parsed.overlap = Math.min(parsed.overlap, Math.floor(parsed.chunkSize / 4));
+    else if (parsed.chunker === 'fixed' && parsed.overlap >= parsed.chunkSize)
+      throw new ValidationError(
+        'options.overlap',
+        `expected fewer tokens than the chunk size (${parsed.chunkSize}), got ${parsed.overlap}`,
+      );
     if (how.sourcesInsideRoots) await assertInsideRoots(inputs, parsed.roots ?? [process.cwd()]);
     const expanded = await expandSources(inputs);
     if (expanded.sources.length === 0)

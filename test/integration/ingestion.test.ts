@@ -104,13 +104,21 @@ describe('batch ingestion into the embedded store', () => {
 
   it('cuts every document again when the chunking settings change, and skips them once cut alike', async () => {
     const before = await store.count('docs', { where: { source: 'guide.md' } });
-    const { summary } = await run(false, { chunker: 'fixed', chunkSize: 8 });
+    const { summary } = await run(false, { chunker: 'fixed', chunkSize: 4 });
     expect(summary).toMatchObject({ updated: 6, skipped: 0, failed: 1 });
     expect(await store.count('docs', { where: { source: 'guide.md' } })).toBeGreaterThan(before);
-    expect((await run(false, { chunker: 'fixed', chunkSize: 8 })).summary).toMatchObject({
+    expect((await run(false, { chunker: 'fixed', chunkSize: 4 })).summary).toMatchObject({
       updated: 0,
       skipped: 6,
     });
+    // An overlap not below the chunk size is refused before anything is queued.
+    await expect(
+      client.ingest(
+        [folder],
+        { ...options, chunker: 'fixed', chunkSize: 8, overlap: 8 },
+        { rootsFromSources: true },
+      ),
+    ).rejects.toMatchObject({ field: 'options.overlap' });
   });
 
   it('keeps files of the same name in different folders apart, shown by their path in the batch', async () => {
