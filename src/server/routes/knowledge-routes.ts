@@ -20,6 +20,8 @@ const searchFields = {
 const ingestBody = z.strictObject(
   {
     ...ingestOptionsSchema.omit({ roots: true }).shape,
+    // Left unset when not given: the client then picks a default that suits the chunk size.
+    overlap: z.number().int().min(0).optional(),
     /** Files, folders, globs (on the ingestion workers' machines, inside the server's roots) or http(s) URLs. */
     sources: z.array(z.string().min(1)).min(1),
   },
