@@ -9,7 +9,7 @@ export {
   type RequestState,
   type StreamedEvent,
 } from './producer/atlas-client.js';
-export type { IngestProgress, SubmittedBatch } from './producer/ingestion-client.js';
+export type { IngestHow, IngestProgress, SubmittedBatch } from './producer/ingestion-client.js';
 export type {
   AskRequest,
   KnowledgeClient,

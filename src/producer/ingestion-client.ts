@@ -21,8 +21,11 @@ export interface IngestProgress {
   total: number;
 }
 
+/** Where file sources may come from, when `options.roots` does not say. */
 export interface IngestHow {
+  /** Allow the folders the sources name (what a person typed on the command line). */
   rootsFromSources?: boolean;
+  /** Refuse a file, folder or glob outside the roots before expanding it (sources from someone else). */
   sourcesInsideRoots?: boolean;
 }
 
