@@ -6,6 +6,25 @@ import { chunkSemantic } from './chunkers/chunk-semantic.js';
 import type { ParsedIngestOptions } from './ingest-jobs.js';
 import type { DocumentType } from './loaders/loaded-document.js';
 
+/** The chunker a document is cut with: the batch's, or by default by headings for markdown. */
+export function chunkerFor(type: DocumentType, options: Pick<ParsedIngestOptions, 'chunker'>): string {
+  return options.chunker ?? (type === 'md' ? 'markdown' : 'recursive');
+}
+
+/**
+ * What decides how a document is cut, as one string: its chunker, the chunk size, and the overlap where
+ * the chunker uses one. The same text with the same chunking gives the same chunks.
+ */
+export function chunkingOf(
+  type: DocumentType,
+  options: Pick<ParsedIngestOptions, 'chunker' | 'chunkSize' | 'overlap'>,
+): string {
+  const chunker = chunkerFor(type, options);
+  return chunker === 'fixed'
+    ? `fixed/${options.chunkSize}/${Math.min(options.overlap, options.chunkSize - 1)}`
+    : `${chunker}/${options.chunkSize}`;
+}
+
 /** Chunks a document's text with the chunker a batch asked for; by default by headings for markdown. */
 export function chunkDocument(
   text: string,
@@ -13,7 +32,7 @@ export function chunkDocument(
   options: ParsedIngestOptions,
   embed: (texts: string[]) => Promise<number[][]>,
 ): Promise<Chunk[]> | Chunk[] {
-  switch (options.chunker ?? (type === 'md' ? 'markdown' : 'recursive')) {
+  switch (chunkerFor(type, options)) {
     case 'fixed':
       return chunkFixed(text, {
         chunkSize: options.chunkSize,

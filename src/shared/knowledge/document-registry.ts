@@ -9,7 +9,10 @@ export interface DocumentEntry {
   source: string;
   /** SHA-256 of the document's text. */
   contentHash: string;
-  /** How it was chunked (`chunkingOf`); absent in entries written before it was recorded. */
+  /**
+   * How it was cut (`chunkingOf`); absent in entries written before it was recorded, which were cut with
+   * the default settings unless a batch said otherwise.
+   */
   chunking?: string;
   /** 1 for the first ingestion, one more for each change. */
   version: number;
@@ -24,15 +27,6 @@ export type IngestDecision =
 
 export function contentHash(text: string): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-/** The chunking settings a document was cut with: the same text cut otherwise is a changed document. */
-export function chunkingOf(options: {
-  chunker?: string | undefined;
-  chunkSize: number;
-  overlap: number;
-}): string {
-  return `${options.chunker ?? 'auto'}/${options.chunkSize}/${options.overlap}`;
 }
 
 /** A stable id for a source, so the same file or URL is the same document on every run. */
@@ -81,11 +75,13 @@ export class DocumentRegistry {
     collection: string,
     documentId: string,
     hash: string,
-    chunking: string,
+    chunking: { now: string; byDefault: string },
   ): Promise<IngestDecision> {
     const entry = await this.get(collection, documentId);
     if (!entry) return { action: 'add', version: 1 };
-    if (entry.contentHash === hash && (entry.chunking ?? chunking) === chunking)
+    // An entry from before chunking was recorded is taken as cut with the defaults: wrong only for one
+    // cut otherwise, which is then cut once more.
+    if (entry.contentHash === hash && (entry.chunking ?? chunking.byDefault) === chunking.now)
       return { action: 'skip', entry };
     return { action: 'update', version: entry.version + 1, previous: entry };
   }

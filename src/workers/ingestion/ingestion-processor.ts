@@ -1,8 +1,8 @@
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { Settings } from '../../shared/config/settings.js';
 import { ValidationError } from '../../shared/errors.js';
-import { chunkDocument } from '../../shared/knowledge/chunk-document.js';
-import { chunkingOf, type DocumentRegistry } from '../../shared/knowledge/document-registry.js';
+import { chunkDocument, chunkingOf } from '../../shared/knowledge/chunk-document.js';
+import type { DocumentRegistry } from '../../shared/knowledge/document-registry.js';
 import { createEmbedder } from '../../shared/knowledge/embedder.js';
 import {
   type DocumentOutcome,
@@ -11,6 +11,7 @@ import {
   type IngestSummary,
   ingestBatchJobSchema,
   ingestDocumentJobSchema,
+  ingestOptionsSchema,
   type ParsedIngestOptions,
 } from '../../shared/knowledge/ingest-jobs.js';
 import { chunkPointId, type StoredChunk, type VectorStore } from '../../shared/knowledge/vector-store.js';
@@ -32,6 +33,9 @@ export interface IngestionContext {
   guard<T>(instance: string, call: () => Promise<T>): Promise<T>;
   log: Logger;
 }
+
+/** The chunking of a batch that names none: what entries from before chunking was recorded were cut with. */
+const defaultChunking = ingestOptionsSchema.parse({ collection: 'defaults' });
 
 /**
  * One document: read, skip if unchanged, else chunk, embed and write its new version, then drop its
@@ -62,8 +66,11 @@ export async function processDocument(
     });
     if ('failed' in prepared) return { source, outcome: 'failed', reason: scrub(prepared.failed) };
     const { document, hash } = prepared;
-    const chunking = chunkingOf(options);
-    let decision = await registry.decide(options.collection, documentId, hash, chunking);
+    const chunking = chunkingOf(document.type, options);
+    let decision = await registry.decide(options.collection, documentId, hash, {
+      now: chunking,
+      byDefault: chunkingOf(document.type, defaultChunking),
+    });
     const keep = options.keepVersions ?? context.settings.ingestion.keepVersions;
     // Unchanged, but its chunks are gone (the store's folder lost, say): written again as a new version.
     if (decision.action === 'skip' && (await store.countDocument(options.collection, documentId)) === 0) {
