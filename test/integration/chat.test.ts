@@ -130,7 +130,7 @@ describe('atlas chat with piped input', () => {
       ['chat', '--providers', 'mock'],
       { REDIS_URL: redisUrl(), ATLAS_PREFIX: prefix, ATLAS_CONFIG: config },
       30_000,
-      'first question\n/providers nosuch\nsecond question\n',
+      'first question\n/providers nosuch\nsecond question\n/exit\nnever answered\n',
     );
     expect(result.code).toBe(0);
     const first = result.stdout.indexOf('to: first question');
@@ -139,5 +139,6 @@ describe('atlas chat with piped input', () => {
     expect(second).toBeGreaterThan(first);
     expect(result.stdout).toContain("unknown provider instance 'nosuch'; configured: mock");
     expect(result.stdout).not.toContain('error:');
+    expect(result.stdout).not.toContain('never answered');
   });
 });

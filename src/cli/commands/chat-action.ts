@@ -61,6 +61,7 @@ export async function runChat(options: ChatOptions, context: CliContext): Promis
   let cancelled = false;
   let lastInterrupt = 0;
   let closed = false;
+  let leaving = false;
   const finished = new Promise<void>((resolve) => rl.once('close', resolve));
   rl.on('close', () => {
     closed = true;
@@ -125,6 +126,8 @@ export async function runChat(options: ChatOptions, context: CliContext): Promis
       say('conversation cleared');
     },
     exit: () => {
+      // Piped lines after /exit are already read: they are left unanswered.
+      leaving = true;
       rl.close();
     },
     help: () => say(help),
@@ -174,6 +177,7 @@ export async function runChat(options: ChatOptions, context: CliContext): Promis
   say(`atlas chat: ${runtime.settings.redis.url}; /help for commands, Ctrl-C twice to leave`);
   rl.prompt();
   const handle = async (text: string) => {
+    if (leaving) return;
     busy = true;
     const [command, ...args] = text.startsWith('/') ? text.slice(1).split(/\s+/) : [];
     const run = command !== undefined ? commands[command] : undefined;
