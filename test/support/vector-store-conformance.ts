@@ -148,6 +148,15 @@ export function describeVectorStoreConformance(
       );
     });
 
+    it('describes a collection by its embedding model and size, and no missing one', async () => {
+      expect(await store.describeCollection(collection)).toEqual({
+        name: collection,
+        embeddingModel: 'mock-embed',
+        dimensions,
+      });
+      expect(await store.describeCollection(`${collection}-missing`)).toBeUndefined();
+    });
+
     it('writes the same chunk ids again without duplicates', async () => {
       await store.upsert(collection, stored);
       expect(await store.count(collection)).toBe(stored.length);

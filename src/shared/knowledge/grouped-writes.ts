@@ -95,6 +95,10 @@ export class GroupedWrites implements VectorStore {
     return this.store.ensureCollection(info, options);
   }
 
+  describeCollection(name: string): Promise<CollectionInfo | undefined> {
+    return this.store.describeCollection(name);
+  }
+
   deleteDocument(collection: string, documentId: string): Promise<number> {
     return this.inTurn(collection, () => this.store.deleteDocument(collection, documentId));
   }

@@ -3,6 +3,7 @@ import { createEmbedder, type EmbedderSources } from './embedder.js';
 import {
   type FusionWeights,
   fusionWeights,
+  missingCollection,
   type SearchHit,
   type SearchMode,
   type VectorStore,
@@ -57,6 +58,15 @@ export async function searchCollection(
   let fusion: FusionWeights | undefined;
   if (mode !== 'keyword') {
     const embedder = createEmbedder(sources, request);
+    // Checked before the query is embedded: another embedder's failure (a missing key, say) would
+    // otherwise hide that it is the wrong one.
+    const held = await store.describeCollection(request.collection);
+    if (!held) throw missingCollection(request.collection);
+    if (held.embeddingModel !== embedder.model)
+      throw new ValidationError(
+        'embedder',
+        `collection '${request.collection}' holds ${held.embeddingModel} vectors; got ${embedder.model}. Use that embedder or another collection.`,
+      );
     [vector] = await embedder.embed([query]);
     fusion = fusionWeights(embedder.kind);
     await store.ensureCollection(

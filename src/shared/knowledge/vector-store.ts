@@ -104,6 +104,8 @@ export function missingCollection(name: string): ValidationError {
 export interface VectorStore {
   /** Creates the collection, or checks that an existing one has the same embedding model and size. */
   ensureCollection(info: CollectionInfo, options?: EnsureOptions): Promise<void>;
+  /** The embedding model and size a collection was created with; undefined when there is no such collection. */
+  describeCollection(name: string): Promise<CollectionInfo | undefined>;
   /** Writes chunks by their point id (`chunkPointId`): a chunk written again replaces itself. The collection must exist. */
   upsert(collection: string, chunks: StoredChunk[]): Promise<void>;
   /** Deletes all of a document's chunks. Returns how many went. */

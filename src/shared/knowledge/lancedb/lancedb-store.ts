@@ -107,6 +107,22 @@ export class LanceDbStore implements VectorStore {
     this.ensured.add(ensuredKey(info));
   }
 
+  async describeCollection(name: string): Promise<CollectionInfo | undefined> {
+    checkCollectionName(name);
+    const db = await this.db();
+    const names = await db.tableNames();
+    if (!names.includes(name) || !names.includes(infoTable)) return undefined;
+    const [row] = (await (
+      await db.openTable(infoTable)
+    )
+      .query()
+      .where(`name = ${sqlString(name)}`)
+      .toArray()) as Row[];
+    return row
+      ? { name, embeddingModel: String(row['embedding_model']), dimensions: Number(row['dimensions']) }
+      : undefined;
+  }
+
   private async checkOrRecordCollection(info: CollectionInfo, create: boolean): Promise<void> {
     const db = await this.db();
     const names = await db.tableNames();

@@ -45,6 +45,20 @@ export class QdrantStore implements VectorStore {
     this.batchSize = options.batchSize ?? 256;
   }
 
+  async describeCollection(name: string): Promise<CollectionInfo | undefined> {
+    checkCollectionName(name);
+    if (!(await this.client.collectionExists(name)).exists) return undefined;
+    if (!(await this.client.collectionExists(infoCollection)).exists) return undefined;
+    const [point] = await this.client.retrieve(infoCollection, {
+      ids: [uuidV5(`collection:${name}`)],
+      with_payload: true,
+    });
+    const payload = point?.payload as { embedding_model?: string; dimensions?: number } | undefined;
+    return payload?.embedding_model
+      ? { name, embeddingModel: payload.embedding_model, dimensions: Number(payload.dimensions) }
+      : undefined;
+  }
+
   async ensureCollection(info: CollectionInfo, options: EnsureOptions = {}): Promise<void> {
     checkCollectionName(info.name);
     if (options.create === false && !(await this.client.collectionExists(info.name)).exists)
