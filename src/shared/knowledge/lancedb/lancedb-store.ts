@@ -38,6 +38,7 @@ export class LanceDbStore implements VectorStore {
   private readonly tables = new Map<string, lancedb.Table>();
   private readonly ftsReady = new Set<string>();
   private readonly ensured = new Set<string>();
+  private readonly described = new Map<string, CollectionInfo>();
   /** Commits of several processes to one table conflict: the loser redoes its write. */
   readonly writersConflict = true;
   /** Writes go one at a time: concurrent table creation or commits in one process only conflict. */
@@ -109,6 +110,9 @@ export class LanceDbStore implements VectorStore {
 
   async describeCollection(name: string): Promise<CollectionInfo | undefined> {
     checkCollectionName(name);
+    // A collection's model and size never change once recorded: read once per store, as `ensured`.
+    const known = this.described.get(name);
+    if (known) return known;
     const db = await this.db();
     const names = await db.tableNames();
     if (!names.includes(name) || !names.includes(infoTable)) return undefined;
@@ -118,9 +122,14 @@ export class LanceDbStore implements VectorStore {
       .query()
       .where(`name = ${sqlString(name)}`)
       .toArray()) as Row[];
-    return row
-      ? { name, embeddingModel: String(row['embedding_model']), dimensions: Number(row['dimensions']) }
-      : undefined;
+    if (!row) return undefined;
+    const info = {
+      name,
+      embeddingModel: String(row['embedding_model']),
+      dimensions: Number(row['dimensions']),
+    };
+    this.described.set(name, info);
+    return info;
   }
 
   private async checkOrRecordCollection(info: CollectionInfo, create: boolean): Promise<void> {
