@@ -115,6 +115,9 @@ export class AtlasClient {
   ): AsyncGenerator<StreamedEvent> {
     const requestId =
       'requestId' in request ? request.requestId : await this.submit({ ...request, stream: true });
+    // As `wait`: a request still open at its deadline (no worker ever took it, say) is ended then as
+    // failed with a timeout, which ends this stream too.
+    void this.wait(requestId).catch(() => undefined);
     for await (const { id, event } of this.eventHub().follow(
       this.keys.events(requestId),
       options.after ?? '0',

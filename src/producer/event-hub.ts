@@ -185,6 +185,8 @@ export class EventHub {
         for (const subscription of active) {
           if (subscription.key !== key || subscription.closed) continue;
           for (const [id, fields] of entries) {
+            // Two followers of one stream put it in the XREAD twice: each entry comes once per follower.
+            if (!isAfter(id, subscription.lastId)) continue;
             subscription.buffer.push(decoded(id, fields));
             subscription.lastId = id;
           }
@@ -201,5 +203,17 @@ function decoded(id: string, fields: string[]): StoredEvent | MalformedEventErro
   } catch (error) {
     if (error instanceof MalformedEventError) return error;
     throw error;
+  }
+}
+
+/** Whether stream entry id `id` (`<ms>-<seq>`) comes after `lastId` (`0` for the start). */
+function isAfter(id: string, lastId: string): boolean {
+  try {
+    const [ms = 0n, seq = 0n] = id.split('-').map(BigInt);
+    const [lastMs = 0n, lastSeq = 0n] = lastId.split('-').map(BigInt);
+    return ms > lastMs || (ms === lastMs && seq > lastSeq);
+  } catch {
+    // Not a stream id (Redis refused it already, then): nothing to compare, keep the entry.
+    return true;
   }
 }
