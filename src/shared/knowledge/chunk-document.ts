@@ -21,8 +21,13 @@ export function chunkingOf(
 ): string {
   const chunker = chunkerFor(type, options);
   return chunker === 'fixed'
-    ? `fixed/${options.chunkSize}/${Math.min(options.overlap, options.chunkSize - 1)}`
+    ? `fixed/${options.chunkSize}/${fixedOverlap(options)}`
     : `${chunker}/${options.chunkSize}`;
+}
+
+/** The overlap the fixed chunker cuts with: below the chunk size, whatever a batch asked. */
+function fixedOverlap(options: Pick<ParsedIngestOptions, 'chunkSize' | 'overlap'>): number {
+  return Math.min(options.overlap, options.chunkSize - 1);
 }
 
 /** Chunks a document's text with the chunker a batch asked for; by default by headings for markdown. */
@@ -36,7 +41,7 @@ export function chunkDocument(
     case 'fixed':
       return chunkFixed(text, {
         chunkSize: options.chunkSize,
-        overlap: Math.min(options.overlap, options.chunkSize - 1),
+        overlap: fixedOverlap(options),
       });
     case 'markdown':
       return chunkMarkdown(text, { chunkSize: options.chunkSize });
